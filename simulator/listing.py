@@ -1,0 +1,112 @@
+"""GET /api/client: type and filter parameters, then Laravel pagination (doc section 2)."""
+
+from collections.abc import Iterable, Mapping
+import math
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from simulator import transformers
+from simulator.flavors import FlavorSpec
+from simulator.models import Access, Account, SimServer
+
+_ADDRESS = re.compile(r"(?P<ip>\d{1,3}(?:\.\d{1,3}){3})?(?::(?P<port>\d{1,5}))?")
+
+
+def server_list(
+    request: web.Request, servers: Iterable[SimServer], spec: FlavorSpec, account: Account
+) -> dict[str, Any]:
+    """Return the paginated list body for the request's query."""
+    query = request.query
+    listing = filter_type(list(servers), query.get("type"), account.root_admin)
+    listing = apply_filters(listing, query)
+    per_page = _int(query.get("per_page"), spec.per_page_default)
+    # PHP min($perPage, 100); Laravel falls back to the model's 15 for zero.
+    per_page = 15 if per_page <= 0 else min(per_page, 100)
+    page = max(1, _int(query.get("page"), 1))
+    total = len(listing)
+    total_pages = max(1, math.ceil(total / per_page))
+    chunk = listing[(page - 1) * per_page : page * per_page]
+    links: dict[str, str] = {}
+    if page > 1:
+        links["previous"] = _page_url(request, page - 1)
+    if page < total_pages:
+        links["next"] = _page_url(request, page + 1)
+    return {
+        "object": "list",
+        "data": [transformers.server_object(s, spec, account) for s in chunk],
+        "meta": {
+            "pagination": {
+                "total": total,
+                "count": len(chunk),
+                "per_page": per_page,
+                "current_page": page,
+                "total_pages": total_pages,
+                # An empty PHP array encodes as [] unless Fractal casts it to an object.
+                "links": links or ([] if spec.is_legacy else {}),
+            }
+        },
+    }
+
+
+def _int(value: str | None, default: int) -> int:
+    """Parse an integer query parameter, falling back to `default`."""
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _page_url(request: web.Request, page: int) -> str:
+    """Return a paginator link: the current query with `page` replaced (Laravel `url()`)."""
+    params = dict(request.query)
+    params["page"] = str(page)
+    return f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"
+
+
+def filter_type(servers: list[SimServer], kind: str | None, root_admin: bool) -> list[SimServer]:
+    """Apply `?type=` (ClientController::index)."""
+    if kind == "owner":
+        return [s for s in servers if s.access is Access.OWNER]
+    if kind == "admin":
+        return [s for s in servers if s.access is Access.NONE] if root_admin else []
+    if kind == "admin-all":
+        return servers if root_admin else []
+    return [s for s in servers if s.access is not Access.NONE]
+
+
+def apply_filters(servers: list[SimServer], query: Mapping[str, str]) -> list[SimServer]:
+    """Apply `filter[...]` query parameters (partial, case-insensitive matches)."""
+    result = servers
+    for field in ("uuid", "name", "description", "external_id"):
+        wanted = query.get(f"filter[{field}]")
+        if wanted:
+            needle = wanted.lower()
+            result = [s for s in result if needle in str(getattr(s, field) or "").lower()]
+    anything = query.get("filter[*]")
+    if anything:
+        needle = anything.lower()
+        address = _ADDRESS.fullmatch(needle)
+        if address and (address["ip"] or address["port"]):
+            # IPv4[:port] or :port values are matched against allocations instead.
+            ip, port = address["ip"], address["port"]
+            result = [
+                s
+                for s in result
+                if any(
+                    (ip is None or a.ip == ip) and (port is None or str(a.port) == port)
+                    for a in s.allocations
+                )
+            ]
+        else:
+            result = [
+                s
+                for s in result
+                if s.uuid.startswith(needle)
+                or s.identifier == needle
+                or (s.external_id or "").lower() == needle
+                or needle in s.name.lower()
+            ]
+    return result

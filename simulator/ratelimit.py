@@ -1,0 +1,64 @@
+"""Laravel-style fixed-window rate limiting (ThrottleRequests, doc section 9)."""
+
+from dataclasses import dataclass
+import math
+
+from simulator.clock import Clock
+
+
+@dataclass(slots=True)
+class _Window:
+    """Hits in the current window and when the window ends (clock time)."""
+
+    hits: int
+    resets_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one hit: allowed or not, and the headers Laravel sends."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int
+    reset_unix: int
+
+    def headers(self) -> dict[str, str]:
+        """Return the X-RateLimit-* (and on refusal Retry-After) headers."""
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(self.retry_after)
+            headers["X-RateLimit-Reset"] = str(self.reset_unix)
+        return headers
+
+
+class RateLimiter:
+    """Counts hits per bucket; a window opens at the first hit and lasts `window` seconds."""
+
+    def __init__(self, clock: Clock, unix_time: Clock) -> None:
+        """Use `clock` for windows and `unix_time` for the X-RateLimit-Reset header."""
+        self._clock = clock
+        self._unix_time = unix_time
+        self._windows: dict[str, _Window] = {}
+
+    def hit(self, bucket: str, limit: int, window: float = 60.0) -> Decision:
+        """Count a request against `bucket` unless it is already exhausted."""
+        now = self._clock()
+        current = self._windows.get(bucket)
+        if current is None or now >= current.resets_at:
+            current = self._windows[bucket] = _Window(0, now + window)
+        retry_after = max(0, math.ceil(current.resets_at - now))
+        reset_unix = math.floor(self._unix_time()) + retry_after
+        if current.hits >= limit:
+            # Laravel checks before counting, so refused requests do not extend the window.
+            return Decision(False, limit, 0, retry_after, reset_unix)
+        current.hits += 1
+        return Decision(True, limit, limit - current.hits, retry_after, reset_unix)
+
+    def reset(self) -> None:
+        """Forget every bucket."""
+        self._windows.clear()

@@ -1,0 +1,237 @@
+"""JSON shapes of panel objects per flavour (the panel's Fractal transformers)."""
+
+import hashlib
+import random
+from typing import Any
+
+from simulator.flavors import Flavor, FlavorSpec
+from simulator.models import MIB, Account, PowerState, SimServer, Stats
+
+ROOT_ADMIN_EXTRAS = (
+    "admin.websocket.errors",
+    "admin.websocket.install",
+    "admin.websocket.transfer",
+)
+
+# Legacy /utilization reports the daemon's words for the process state.
+LEGACY_STATES: dict[PowerState, str] = {
+    PowerState.OFFLINE: "off",
+    PowerState.STARTING: "starting",
+    PowerState.RUNNING: "on",
+    PowerState.STOPPING: "stopping",
+}
+
+
+def user_permissions(server: SimServer, account: Account) -> list[str]:
+    """Return `meta.user_permissions` (GetUserPermissionsService)."""
+    if account.root_admin:
+        return ["*", *ROOT_ADMIN_EXTRAS]
+    if server.is_owner:
+        return ["*"]
+    return list(server.permissions)
+
+
+def can(server: SimServer, account: Account, permission: str) -> bool:
+    """Return whether the account may do `permission` on the server."""
+    return account.root_admin or server.can(permission)
+
+
+def server_attributes(server: SimServer, spec: FlavorSpec, account: Account) -> dict[str, Any]:
+    """Return the `attributes` of a server object."""
+    limits = server.limits
+    if spec.is_legacy:
+        # Panel 0.7 returned a much smaller object (seed document).
+        return {
+            "server_owner": server.is_owner,
+            "identifier": server.identifier,
+            "uuid": server.uuid,
+            "name": server.name,
+            "description": server.description,
+            "limits": {
+                "memory": limits.memory,
+                "swap": limits.swap,
+                "disk": limits.disk,
+                "io": limits.io,
+                "cpu": limits.cpu,
+            },
+            "feature_limits": {
+                "databases": server.feature_limits.databases,
+                "allocations": server.feature_limits.allocations,
+            },
+        }
+    sftp: dict[str, Any] = {"ip": server.node_fqdn, "port": server.sftp_port}
+    limit_values: dict[str, Any] = {
+        "memory": limits.memory,
+        "swap": limits.swap,
+        "disk": limits.disk,
+        "io": limits.io,
+        "cpu": limits.cpu,
+        "threads": limits.threads,
+        "oom_disabled": limits.oom_disabled,
+    }
+    if spec.is_pelican:
+        sftp = {"ip": server.node_fqdn, "alias": None, "port": server.sftp_port}
+        limit_values["oom_killer"] = not limits.oom_disabled
+    return {
+        "server_owner": server.is_owner,
+        "identifier": server.identifier,
+        "internal_id": server.internal_id,
+        "uuid": server.uuid,
+        "name": server.name,
+        "node": server.node,
+        "is_node_under_maintenance": server.node_maintenance,
+        "sftp_details": sftp,
+        "description": server.description,
+        "limits": limit_values,
+        "invocation": server.invocation(hide_values=not can(server, account, "startup.read")),
+        "docker_image": server.docker_image,
+        "egg_features": server.egg_features,
+        "feature_limits": {
+            "databases": server.feature_limits.databases,
+            "allocations": server.feature_limits.allocations,
+            "backups": server.feature_limits.backups,
+        },
+        "status": server.status.value if server.status else None,
+        "is_suspended": server.is_suspended,
+        "is_installing": server.is_installing,
+        "is_transferring": server.is_transferring,
+    }
+
+
+def _relationships(server: SimServer, account: Account) -> dict[str, Any]:
+    """Return the always-included allocations and variables relationships."""
+    full_allocations = can(server, account, "allocation.read")
+    allocations = [
+        {
+            "object": "allocation",
+            "attributes": {
+                "id": allocation.id,
+                "ip": allocation.ip,
+                "ip_alias": allocation.ip_alias,
+                "port": allocation.port,
+                "notes": allocation.notes if full_allocations else None,
+                "is_default": allocation.is_default,
+            },
+        }
+        for allocation in server.allocations
+        if full_allocations or allocation.is_default
+    ]
+    variables: dict[str, Any]
+    if can(server, account, "startup.read"):
+        variables = {
+            "object": "list",
+            "data": [
+                {
+                    "object": "egg_variable",
+                    "attributes": {
+                        "name": variable.name,
+                        "description": variable.description,
+                        "env_variable": variable.env_variable,
+                        "default_value": variable.default_value,
+                        "server_value": variable.server_value,
+                        "is_editable": variable.is_editable,
+                        "rules": variable.rules,
+                    },
+                }
+                for variable in server.variables
+            ],
+        }
+    else:
+        variables = {"object": "null_resource", "attributes": None}
+    return {"allocations": {"object": "list", "data": allocations}, "variables": variables}
+
+
+def server_object(server: SimServer, spec: FlavorSpec, account: Account) -> dict[str, Any]:
+    """Return a full `server` object as listed by GET /api/client."""
+    body: dict[str, Any] = {
+        "object": "server",
+        "attributes": server_attributes(server, spec, account),
+    }
+    if not spec.is_legacy:
+        body["attributes"]["relationships"] = _relationships(server, account)
+    return body
+
+
+def account_object(spec: FlavorSpec, account: Account) -> dict[str, Any]:
+    """Return GET /api/client/account (doc sections 3 and 12)."""
+    if spec.flavor is Flavor.PELICAN:
+        digest = hashlib.md5(account.email.lower().encode(), usedforsecurity=False).hexdigest()
+        attributes: dict[str, Any] = {
+            "uuid": account.uuid,
+            "username": account.username,
+            "email": account.email,
+            "language": account.language,
+            "image": f"https://gravatar.com/avatar/{digest}",
+            "admin": account.root_admin,
+            "root_admin": account.root_admin,
+            "2fa_enabled": account.two_factor_enabled,
+            "created_at": account.created_at,
+            "updated_at": account.updated_at,
+        }
+    else:
+        attributes = {
+            "id": account.id,
+            "admin": account.root_admin,
+            "username": account.username,
+            "email": account.email,
+            "first_name": account.first_name,
+            "last_name": account.last_name,
+            "language": account.language,
+        }
+    return {"object": "user", "attributes": attributes}
+
+
+def resources_object(stats: Stats, server: SimServer) -> dict[str, Any]:
+    """Return GET …/resources (StatsTransformer, doc section 5)."""
+    return {
+        "object": "stats",
+        "attributes": {
+            "current_state": stats.state.value,
+            "is_suspended": server.is_suspended,
+            "resources": {
+                "memory_bytes": stats.memory_bytes,
+                "cpu_absolute": stats.cpu_absolute,
+                "disk_bytes": stats.disk_bytes,
+                "network_rx_bytes": stats.network_rx_bytes,
+                "network_tx_bytes": stats.network_tx_bytes,
+                "uptime": stats.uptime,
+            },
+        },
+    }
+
+
+def missing_resources_object(server: SimServer) -> dict[str, Any]:
+    """Return Pelican's answer when wings cannot be reached: `missing` and zeros."""
+    return {
+        "object": "stats",
+        "attributes": {
+            "current_state": "missing",
+            "is_suspended": server.is_suspended,
+            "resources": {
+                "memory_bytes": 0,
+                "cpu_absolute": 0,
+                "disk_bytes": 0,
+                "network_rx_bytes": 0,
+                "network_tx_bytes": 0,
+                "uptime": 0,
+            },
+        },
+    }
+
+
+def utilization_object(stats: Stats, server: SimServer, host_cores: int) -> dict[str, Any]:
+    """Return legacy GET …/utilization (0.7 StatsTransformer); memory and disk in MB."""
+    # Per-core usage that adds up to the total, as the 0.7 daemon reported it.
+    rng = random.Random(f"{server.uuid}:{stats.uptime}")
+    weights = [rng.random() for _ in range(host_cores)]
+    total = sum(weights) or 1.0
+    cores = [round(stats.cpu_absolute * weight / total, 3) for weight in weights]
+    return {
+        "object": "stats",
+        "attributes": {
+            "state": LEGACY_STATES[stats.state],
+            "memory": {"current": stats.memory_bytes // MIB, "limit": server.limits.memory},
+            "cpu": {"current": stats.cpu_absolute, "cores": cores, "limit": server.limits.cpu},
+            "disk": {"current": stats.disk_bytes // MIB, "limit": server.limits.disk},
+        },
+    }

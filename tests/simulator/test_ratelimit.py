@@ -1,0 +1,81 @@
+"""Rate limiting per user and per route (doc section 9)."""
+
+import pytest
+
+from simulator import ManualClock
+from simulator.ratelimit import RateLimiter
+from tests.simulator.conftest import PanelFactory
+
+
+def test_limiter_windows(clock: ManualClock) -> None:
+    limiter = RateLimiter(clock, lambda: 1_700_000_000.0 + clock())
+    assert [limiter.hit("a", 2).remaining for _ in range(2)] == [1, 0]
+    refused = limiter.hit("a", 2)
+    assert not refused.allowed
+    assert refused.retry_after == 60
+    clock.advance(59.5)
+    # Refused requests do not move the window.
+    assert limiter.hit("a", 2).retry_after == 1
+    assert limiter.hit("b", 2).allowed
+    clock.advance(0.5)
+    assert limiter.hit("a", 2).allowed
+
+
+@pytest.mark.parametrize(("flavor", "limit"), [("v1", 720), ("pelican", 256), ("legacy", 240)])
+async def test_default_limits_and_headers(
+    make_panel: PanelFactory, flavor: str, limit: int
+) -> None:
+    api = await make_panel(flavor=flavor)
+    identifier = list(api.sim.servers)[1]
+    replies = [
+        await api.get("/api/client"),
+        await api.get(f"/api/client/servers/{identifier}"),
+        # Errors after authentication carry the headers too.
+        await api.command(identifier, "say hi"),
+    ]
+    assert [r.headers["X-RateLimit-Limit"] for r in replies] == [str(limit)] * 3
+    assert [r.headers["X-RateLimit-Remaining"] for r in replies] == [
+        str(limit - 1), str(limit - 2), str(limit - 3),
+    ]  # fmt: skip
+    assert "Retry-After" not in replies[0].headers
+
+
+async def test_too_many_attempts(make_panel: PanelFactory, clock: ManualClock) -> None:
+    api = await make_panel(rate_limit=3, epoch=1_700_000_000.0)
+    for _ in range(3):
+        assert (await api.get("/api/client")).status == 200
+    clock.advance(10)
+    refused = await api.get("/api/client")
+    assert refused.status == 429
+    assert refused.json == {
+        "errors": [
+            {"code": "ThrottleRequestsException", "status": "429", "detail": "Too Many Attempts."}
+        ]
+    }
+    assert refused.headers["Retry-After"] == "50"
+    assert refused.headers["X-RateLimit-Reset"] == str(1_700_000_000 + 10 + 50)
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert refused.headers["X-RateLimit-Limit"] == "3"
+    # All of a user's keys share one bucket.
+    assert (await api.get("/api/client", key=api.sim.new_client_key())).status == 429
+    clock.advance(50)
+    again = await api.get("/api/client")
+    assert again.status == 200
+    assert again.headers["X-RateLimit-Remaining"] == "2"
+
+
+async def test_legacy_utilization_route_limit(make_panel: PanelFactory) -> None:
+    api = await make_panel(flavor="legacy")
+    identifier = next(iter(api.sim.servers))
+    statuses = [
+        (await api.get(f"/api/client/servers/{identifier}/utilization")).status for _ in range(16)
+    ]
+    assert statuses == [200] * 15 + [429]
+
+
+async def test_pelican_websocket_limit_per_server(make_panel: PanelFactory) -> None:
+    api = await make_panel(flavor="pelican")
+    first, second = list(api.sim.servers)[:2]
+    statuses = [(await api.get(f"/api/client/servers/{first}/websocket")).status for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert (await api.get(f"/api/client/servers/{second}/websocket")).status == 200
