@@ -1,0 +1,385 @@
+"""The panel client: the only code that knows the panel's URLs and JSON shapes."""
+
+import asyncio
+from collections.abc import Iterable, Mapping
+import ipaddress
+import json
+import logging
+import re
+import ssl
+from typing import Any, Final, cast
+
+import aiohttp
+from yarl import URL
+
+from .exceptions import (
+    ConflictReason,
+    PterodactylApiError,
+    PterodactylApplicationKeyError,
+    PterodactylAuthenticationError,
+    PterodactylConflictError,
+    PterodactylConnectionError,
+    PterodactylError,
+    PterodactylForbiddenError,
+    PterodactylInvalidResponseError,
+    PterodactylInvalidURLError,
+    PterodactylNodeUnavailableError,
+    PterodactylNotFoundError,
+    PterodactylRateLimitError,
+    PterodactylServerOfflineError,
+    PterodactylSSLError,
+    PterodactylTimeoutError,
+    PterodactylTwoFactorRequiredError,
+)
+from .models import (
+    Account,
+    PanelFlavor,
+    PowerSignal,
+    RateLimitStatus,
+    Server,
+    Utilization,
+    WebsocketCredentials,
+)
+from .parsing import (
+    parse_account,
+    parse_legacy_utilization,
+    parse_server,
+    parse_server_page,
+    parse_utilization,
+    parse_websocket_credentials,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT: Final = 10.0
+DEFAULT_MAX_CONCURRENCY: Final = 8
+# The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
+PAGE_SIZE: Final = 100
+# No API answer comes near this; a larger body is an error page or an attack.
+MAX_BODY_BYTES: Final = 8 * 1024 * 1024
+# A panel with more pages than this is answering in a loop, not listing servers.
+MAX_PAGES: Final = 1000
+
+_CONFLICT_REASONS: Final = (
+    ("suspended", ConflictReason.SUSPENDED),
+    ("maintenance", ConflictReason.NODE_MAINTENANCE),
+    ("installation", ConflictReason.INSTALLING),
+    ("restoring", ConflictReason.RESTORING),
+    ("transferred", ConflictReason.TRANSFERRING),
+)
+# One DNS label; underscores are tolerated because local container names use them.
+_HOST_LABEL: Final = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
+_APPLICATION_KEY_MARKER: Final = "application API key"
+_OFFLINE_MARKERS: Final = ("must be online", "not online")
+
+
+def normalize_url(url: str) -> str:
+    """Return the panel's base URL without a trailing slash, or raise PterodactylInvalidURLError."""
+    try:
+        parsed = URL(url.strip())
+    except ValueError as err:
+        raise PterodactylInvalidURLError("The panel URL cannot be parsed") from err
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
+        raise PterodactylInvalidURLError("The panel URL must start with http:// or https://")
+    if not _is_valid_host(parsed.raw_host):
+        raise PterodactylInvalidURLError("The panel URL has an invalid host name")
+    if parsed.user is not None or parsed.password is not None:
+        raise PterodactylInvalidURLError("The panel URL must not contain credentials")
+    if parsed.query_string or parsed.fragment:
+        raise PterodactylInvalidURLError("The panel URL must not contain a query or fragment")
+    return str(parsed.with_path(parsed.path.rstrip("/"))).rstrip("/")
+
+
+def _is_valid_host(host: str) -> bool:
+    """Return True for an IP address or a host name made of DNS labels (IDNA-encoded)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return all(_HOST_LABEL.fullmatch(label) for label in host.removesuffix(".").split("."))
+    return True
+
+
+class PterodactylClient:
+    """Talks to one panel's client API with one client API key."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        session: aiohttp.ClientSession,
+        verify_ssl: bool = True,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    ) -> None:
+        """Validate the URL; no request is made until a method is called."""
+        self.base_url = normalize_url(url)
+        # A pasted key often ends in a newline, which aiohttp refuses in a header.
+        self._api_key = api_key.strip()
+        self._session = session
+        # True keeps aiohttp's default verification; False skips it (self-signed panels).
+        self._ssl = verify_ssl
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._concurrency = asyncio.Semaphore(max_concurrency)
+        self.flavor: PanelFlavor | None = None
+        self.rate_limit = RateLimitStatus()
+
+    def __repr__(self) -> str:
+        """Describe the client without its API key."""
+        return f"PterodactylClient({self.base_url!r}, flavor={self.flavor})"
+
+    def server_url(self, identifier: str) -> str:
+        """Return the server's page on the panel, for people to open."""
+        return f"{self.base_url}/server/{identifier}"
+
+    async def get_account(self) -> Account:
+        """Read the key's user; it also tells Pelican from Pterodactyl."""
+        payload = await self._request("GET", "account")
+        account, is_pelican = parse_account(payload)
+        if is_pelican:
+            self.flavor = PanelFlavor.PELICAN
+        return account
+
+    async def list_servers(self) -> list[Server]:
+        """List every server the key can see, following all pages."""
+        servers: dict[str, Server] = {}
+        for page in range(1, MAX_PAGES + 1):
+            payload = await self._request(
+                "GET", "", params={"page": str(page), "per_page": str(PAGE_SIZE)}
+            )
+            page_servers, has_more = parse_server_page(payload)
+            # A server created while paging shifts the pages: keep the first copy of each.
+            for server in page_servers:
+                servers.setdefault(server.identifier, server)
+            if not has_more:
+                return list(servers.values())
+        raise PterodactylInvalidResponseError("The panel keeps returning more pages")
+
+    async def get_server(self, identifier: str) -> Server:
+        """Read one server."""
+        return parse_server(await self._request("GET", f"servers/{identifier}"))
+
+    async def get_utilization(self, identifier: str) -> Utilization:
+        """Read one server's live usage on whichever API generation the panel speaks."""
+        if self.flavor is PanelFlavor.LEGACY:
+            return parse_legacy_utilization(
+                await self._request("GET", f"servers/{identifier}/utilization")
+            )
+        try:
+            payload = await self._request("GET", f"servers/{identifier}/resources")
+        except PterodactylNotFoundError:
+            if self.flavor is not None:
+                raise
+            # Panels before 0.8 have no /resources; a 404 there may mean the legacy API.
+            legacy = parse_legacy_utilization(
+                await self._request("GET", f"servers/{identifier}/utilization")
+            )
+            self.flavor = PanelFlavor.LEGACY
+            return legacy
+        utilization, node_missing = parse_utilization(payload)
+        if self.flavor is None:
+            self.flavor = PanelFlavor.PTERODACTYL
+        if node_missing:
+            # Pelican answers 200 with 'missing' where Pterodactyl answers 504.
+            self.flavor = PanelFlavor.PELICAN
+            raise PterodactylNodeUnavailableError(
+                status=200, detail="The node running this server is not reachable."
+            )
+        return utilization
+
+    async def get_utilizations(
+        self, identifiers: Iterable[str]
+    ) -> dict[str, Utilization | PterodactylError]:
+        """Read many servers' usage concurrently (bounded); one failure never hides the others."""
+        identifiers = list(identifiers)
+        if identifiers and self.flavor is None:
+            # Detect the API generation once, before the fan-out, so it is not probed N times.
+            first = identifiers[0]
+            results: dict[str, Utilization | PterodactylError] = {
+                first: await self._utilization_or_error(first)
+            }
+            identifiers = identifiers[1:]
+        else:
+            results = {}
+        outcomes = await asyncio.gather(*(self._utilization_or_error(i) for i in identifiers))
+        results.update(zip(identifiers, outcomes, strict=True))
+        return results
+
+    async def _utilization_or_error(self, identifier: str) -> Utilization | PterodactylError:
+        """Return the usage, or the client error that prevented reading it."""
+        try:
+            return await self.get_utilization(identifier)
+        except PterodactylError as err:
+            return err
+
+    async def send_power_signal(self, identifier: str, signal: PowerSignal) -> None:
+        """Ask the panel to start, stop, restart or kill a server."""
+        await self._request("POST", f"servers/{identifier}/power", body={"signal": str(signal)})
+
+    async def send_command(self, identifier: str, command: str) -> None:
+        """Send one console command to a running server."""
+        await self._request("POST", f"servers/{identifier}/command", body={"command": command})
+
+    async def get_websocket_credentials(self, identifier: str) -> WebsocketCredentials:
+        """Get a token and URL for the server's Wings websocket."""
+        return parse_websocket_credentials(
+            await self._request("GET", f"servers/{identifier}/websocket")
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Make one API call; return the JSON object, or None for an empty success."""
+        url = f"{self.base_url}/api/client/{path}".rstrip("/")
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "Accept": "application/json",
+        }
+        async with self._concurrency:
+            try:
+                async with self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers=headers,
+                    ssl=self._ssl,
+                    timeout=self._timeout,
+                    # A redirect means a login page or another site, never the API.
+                    allow_redirects=False,
+                ) as response:
+                    self._read_rate_limit(response.headers)
+                    raw = await _read_limited(response)
+                    status = response.status
+                    content_type = response.content_type
+                    retry_after = response.headers.get("Retry-After")
+            except TimeoutError as err:
+                raise PterodactylTimeoutError("The panel did not answer in time") from err
+            except aiohttp.ClientConnectorCertificateError as err:
+                raise PterodactylSSLError("The panel's TLS certificate is not trusted") from err
+            # aiohttp's ClientConnectorSSLError is an ssl.SSLError too.
+            except ssl.SSLError as err:
+                raise PterodactylSSLError("The TLS connection to the panel failed") from err
+            except aiohttp.ClientError as err:
+                raise PterodactylConnectionError(
+                    f"Cannot reach the panel: {type(err).__name__}"
+                ) from err
+        # The URL and status only: the key lives in a header, which is never logged.
+        _LOGGER.debug("%s %s -> HTTP %s", method, url, status)
+        if 300 <= status < 400:
+            raise PterodactylInvalidResponseError(
+                f"The panel redirected the request (HTTP {status}); is the URL the panel's?"
+            )
+        payload = _decode(raw, content_type, status)
+        if status >= 400:
+            raise _api_error(status, payload, retry_after)
+        return payload
+
+    def _read_rate_limit(self, headers: Mapping[str, str]) -> None:
+        """Remember the panel's rate-limit headers so callers can slow down before a 429."""
+        limit = _int_or_none(headers.get("X-RateLimit-Limit"))
+        remaining = _int_or_none(headers.get("X-RateLimit-Remaining"))
+        if limit is not None or remaining is not None:
+            self.rate_limit = RateLimitStatus(limit=limit, remaining=remaining)
+
+
+async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
+    """Read the body, refusing one too large to be an API answer (memory stays bounded)."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(65536):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise PterodactylInvalidResponseError("The panel sent an oversized response")
+    return bytes(body)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    """Parse a header integer; None when absent or not a number."""
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _decode(raw: bytes, content_type: str, status: int) -> dict[str, Any] | None:
+    """Decode a JSON object body; None for an empty body or an unreadable error body."""
+    if not raw.strip():
+        return None
+    problem: str | None = None
+    payload: Any = None
+    if "json" not in content_type:
+        problem = f"The panel sent {content_type or 'no content type'} instead of JSON"
+    else:
+        try:
+            payload = json.loads(raw)
+        # UnicodeDecodeError is a ValueError; absurdly deep nesting exhausts the recursion limit.
+        except ValueError, RecursionError:
+            problem = "The panel sent malformed JSON"
+        else:
+            if not isinstance(payload, dict):
+                problem = "The panel sent JSON that is not an object"
+    if problem is None:
+        return cast(dict[str, Any], payload)
+    if status >= 400:
+        # The status alone says what went wrong; an HTML error page adds nothing.
+        return None
+    raise PterodactylInvalidResponseError(problem)
+
+
+def _first_error(payload: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    """Return the code and detail of the panel's first error entry."""
+    if payload is None:
+        return None, None
+    errors = payload.get("errors")
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None, None
+    code, detail = errors[0].get("code"), errors[0].get("detail")
+    return (
+        code if isinstance(code, str) else None,
+        detail if isinstance(detail, str) else None,
+    )
+
+
+def _api_error(
+    status: int, payload: dict[str, Any] | None, retry_after: str | None
+) -> PterodactylApiError:
+    """Map an error response to the client's exception for it."""
+    code, detail = _first_error(payload)
+    lowered = (detail or "").lower()
+    if status == 401:
+        return PterodactylAuthenticationError(status=status, code=code, detail=detail)
+    if status == 403:
+        if _APPLICATION_KEY_MARKER.lower() in lowered:
+            return PterodactylApplicationKeyError(status=status, code=code, detail=detail)
+        if not detail:
+            # Panels 1.0-1.7 and 0.7 answer a bad key with 403 and no detail.
+            return PterodactylAuthenticationError(status=status, code=code, detail=detail)
+        return PterodactylForbiddenError(status=status, code=code, detail=detail)
+    if status == 400 and code == "TwoFactorAuthRequiredException":
+        return PterodactylTwoFactorRequiredError(status=status, code=code, detail=detail)
+    if status == 404:
+        return PterodactylNotFoundError(status=status, code=code, detail=detail)
+    if status == 409:
+        reason = next(
+            (reason for marker, reason in _CONFLICT_REASONS if marker in lowered),
+            ConflictReason.UNKNOWN,
+        )
+        return PterodactylConflictError(status=status, code=code, detail=detail, reason=reason)
+    if status == 412 or (status == 502 and any(m in lowered for m in _OFFLINE_MARKERS)):
+        return PterodactylServerOfflineError(status=status, code=code, detail=detail)
+    if status == 429:
+        seconds = _int_or_none(retry_after)
+        return PterodactylRateLimitError(
+            status=status,
+            code=code,
+            detail=detail,
+            retry_after=float(seconds) if seconds is not None and seconds >= 0 else None,
+        )
+    if status == 504 or code == "DaemonConnectionException":
+        return PterodactylNodeUnavailableError(status=status, code=code, detail=detail)
+    return PterodactylApiError(status=status, code=code, detail=detail)

@@ -1,0 +1,122 @@
+"""Exceptions raised by the panel client; each carries the panel's own detail text."""
+
+from enum import StrEnum
+
+
+class PterodactylError(Exception):
+    """Base class of every error the panel client raises."""
+
+    def __init__(self, message: str = "", *, detail: str | None = None) -> None:
+        """Keep the panel's detail (never the API key) beside the message."""
+        super().__init__(message or detail or self.__class__.__doc__ or "")
+        self.detail = detail
+
+
+class PterodactylInvalidURLError(PterodactylError, ValueError):
+    """The panel URL is not an http(s) URL without credentials or a query string."""
+
+
+class PterodactylConnectionError(PterodactylError):
+    """The panel could not be reached (DNS, refused, reset)."""
+
+
+class PterodactylTimeoutError(PterodactylConnectionError):
+    """The panel did not answer in time."""
+
+
+class PterodactylSSLError(PterodactylConnectionError):
+    """The panel's TLS certificate could not be verified."""
+
+
+class PterodactylInvalidResponseError(PterodactylError):
+    """The panel answered with something that is not the expected JSON (a login page, garbage)."""
+
+
+class PterodactylApiError(PterodactylError):
+    """The panel answered with an error status."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Keep the HTTP status and the panel's error code."""
+        super().__init__(message or f"HTTP {status}: {detail or code or 'error'}", detail=detail)
+        self.status = status
+        self.code = code
+
+
+class PterodactylAuthenticationError(PterodactylApiError):
+    """The API key was refused (401, or 403 with no detail on panels 1.0 to 1.7 and 0.7)."""
+
+
+class PterodactylApplicationKeyError(PterodactylAuthenticationError):
+    """An application (admin) API key was used where a client key is needed."""
+
+
+class PterodactylTwoFactorRequiredError(PterodactylApiError):
+    """The account must enable two-factor authentication before using the API."""
+
+
+class PterodactylForbiddenError(PterodactylApiError):
+    """The key's user lacks the permission for this action."""
+
+
+class PterodactylNotFoundError(PterodactylApiError):
+    """The server (or route) does not exist for this key."""
+
+
+class ConflictReason(StrEnum):
+    """Why the panel refused a server action with 409."""
+
+    SUSPENDED = "suspended"
+    INSTALLING = "installing"
+    TRANSFERRING = "transferring"
+    RESTORING = "restoring"
+    NODE_MAINTENANCE = "node_maintenance"
+    UNKNOWN = "unknown"
+
+
+class PterodactylConflictError(PterodactylApiError):
+    """The server's state forbids the request (409 ServerStateConflictException)."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int = 409,
+        code: str | None = None,
+        detail: str | None = None,
+        reason: ConflictReason = ConflictReason.UNKNOWN,
+    ) -> None:
+        """Keep the parsed reason of the conflict."""
+        super().__init__(message, status=status, code=code, detail=detail)
+        self.reason = reason
+
+
+class PterodactylServerOfflineError(PterodactylApiError):
+    """The server must be running for this request (0.7: 412; 1.x: 502 'must be online')."""
+
+
+class PterodactylRateLimitError(PterodactylApiError):
+    """The panel's rate limit was hit (429); retry_after is in seconds when the panel said."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int = 429,
+        code: str | None = None,
+        detail: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Keep the Retry-After delay."""
+        super().__init__(message, status=status, code=code, detail=detail)
+        self.retry_after = retry_after
+
+
+class PterodactylNodeUnavailableError(PterodactylApiError):
+    """The node (Wings) running the server cannot be reached (504, Pelican's 'missing')."""

@@ -1,0 +1,101 @@
+"""Typed, immutable views of what the panel returns, normalised across API generations."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PanelFlavor(StrEnum):
+    """Which API generation a panel speaks."""
+
+    PTERODACTYL = "pterodactyl"  # Pterodactyl 1.x: /resources
+    PELICAN = "pelican"  # Pelican: /resources, 'missing' state, own account shape
+    LEGACY = "legacy"  # Pterodactyl 0.7: /utilization in MB
+
+
+class ServerState(StrEnum):
+    """The power state of a game server, the same on every API generation."""
+
+    OFFLINE = "offline"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+
+
+class PowerSignal(StrEnum):
+    """Power signals the panel accepts."""
+
+    START = "start"
+    STOP = "stop"
+    RESTART = "restart"
+    KILL = "kill"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """The user the API key belongs to."""
+
+    # Pterodactyl's numeric id, or Pelican's uuid: stable per user on one panel.
+    id: str
+    username: str
+    email: str
+    admin: bool
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerLimits:
+    """Resource limits; None where the panel sets 0, which means unlimited."""
+
+    memory_bytes: int | None
+    disk_bytes: int | None
+    cpu_percent: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Server:
+    """A game server as listed by the panel."""
+
+    identifier: str
+    uuid: str
+    name: str
+    description: str
+    node: str | None
+    limits: ServerLimits
+    is_owner: bool
+    is_suspended: bool
+    is_installing: bool
+    is_transferring: bool
+    is_restoring: bool
+    is_node_under_maintenance: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Utilization:
+    """Live usage of one server; None where the API generation does not report a value."""
+
+    state: ServerState
+    is_suspended: bool
+    memory_bytes: int
+    disk_bytes: int
+    cpu_percent: float  # % of one core, as the panel reports it (200 = two cores busy)
+    network_rx_bytes: int | None
+    network_tx_bytes: int | None
+    uptime_seconds: float | None
+    # 0.7 reports its limits with the usage; 1.x and Pelican only in the server list.
+    limits: ServerLimits | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebsocketCredentials:
+    """A short-lived token and the Wings websocket URL it opens."""
+
+    token: str
+    socket_url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimitStatus:
+    """The panel's rate-limit headers from the latest response (None until seen)."""
+
+    limit: int | None = None
+    remaining: int | None = None

@@ -1,0 +1,233 @@
+"""Turn the panel's JSON into models; anything unexpected is PterodactylInvalidResponseError."""
+
+from typing import Any, Final, cast
+
+from yarl import URL
+
+from .exceptions import PterodactylInvalidResponseError
+from .models import Account, Server, ServerLimits, ServerState, Utilization, WebsocketCredentials
+
+MEBIBYTE: Final = 1024 * 1024
+# Larger than any real counter (8 EiB); beyond it a value is garbage, not usage.
+MAX_NUMBER: Final = 2**63
+
+_STATES: Final = {
+    "offline": ServerState.OFFLINE,
+    "stopped": ServerState.OFFLINE,  # Pterodactyl's fallback when Wings omits the state
+    "starting": ServerState.STARTING,
+    "running": ServerState.RUNNING,
+    "stopping": ServerState.STOPPING,
+    # Pelican reports Docker's container states.
+    "created": ServerState.OFFLINE,
+    "exited": ServerState.OFFLINE,
+    "dead": ServerState.OFFLINE,
+    "paused": ServerState.OFFLINE,
+    "restarting": ServerState.STARTING,
+    "removing": ServerState.STOPPING,
+}
+_LEGACY_STATES: Final = {
+    "off": ServerState.OFFLINE,
+    "on": ServerState.RUNNING,
+    "starting": ServerState.STARTING,
+    "stopping": ServerState.STOPPING,
+}
+_NODE_MISSING: Final = "missing"
+_INSTALLING_STATUSES: Final = frozenset({"installing", "install_failed", "reinstall_failed"})
+
+
+def _invalid(what: str) -> PterodactylInvalidResponseError:
+    """Build the error for a response that does not have the expected shape."""
+    return PterodactylInvalidResponseError(f"The panel's response has an invalid {what}")
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """Return value as a JSON object."""
+    if not isinstance(value, dict):
+        raise _invalid(what)
+    return cast(dict[str, Any], value)
+
+
+def _attributes(payload: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """Return the 'attributes' object of a fractal item."""
+    return _object(_object(payload, what).get("attributes"), what)
+
+
+def _string(value: Any, what: str) -> str:
+    """Return value as a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise _invalid(what)
+    return value
+
+
+def _optional_string(value: Any) -> str | None:
+    """Return value when it is a string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def _flag(value: Any) -> bool:
+    """Read an optional boolean; absent (older panels) is False."""
+    return value is True
+
+
+def _number(value: Any, what: str) -> int | float:
+    """Return value as a finite, non-negative number of sane size; an integer stays exact."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _invalid(what)
+    # Compare before converting: float() of a huge JSON integer raises OverflowError.
+    # NaN fails both comparisons and infinity the second, so neither needs its own test.
+    if not 0 <= value < MAX_NUMBER:
+        raise _invalid(what)
+    return value
+
+
+def _optional_number(value: Any, what: str) -> int | float | None:
+    """Like _number, but None (and absent) stays None."""
+    return None if value is None else _number(value, what)
+
+
+def _limit(value: Any, what: str, scale: int = 1) -> int | float | None:
+    """Read a limit, where 0 (or null) means unlimited and becomes None."""
+    number = _optional_number(value, what)
+    if not number:
+        return None
+    return int(number * scale) if scale != 1 else number
+
+
+def parse_account(payload: dict[str, Any] | None) -> tuple[Account, bool]:
+    """Parse /account; the second value is True for a Pelican panel's account shape."""
+    attributes = _attributes(payload, "account")
+    is_pelican = "root_admin" in attributes or ("uuid" in attributes and "id" not in attributes)
+    raw_id = attributes.get("uuid") if is_pelican else attributes.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str) or raw_id == "":
+        raise _invalid("account id")
+    return (
+        Account(
+            id=str(raw_id),
+            username=_string(attributes.get("username"), "account username"),
+            email=_optional_string(attributes.get("email")) or "",
+            admin=_flag(attributes.get("root_admin")) or _flag(attributes.get("admin")),
+            language=_optional_string(attributes.get("language")),
+        ),
+        is_pelican,
+    )
+
+
+def _server_limits(attributes: dict[str, Any]) -> ServerLimits:
+    """Parse a server's limits; memory and disk are MiB on every panel generation."""
+    limits = _object(attributes.get("limits", {}), "server limits")
+    memory = _limit(limits.get("memory"), "memory limit", MEBIBYTE)
+    disk = _limit(limits.get("disk"), "disk limit", MEBIBYTE)
+    cpu = _limit(limits.get("cpu"), "cpu limit")
+    return ServerLimits(
+        memory_bytes=None if memory is None else int(memory),
+        disk_bytes=None if disk is None else int(disk),
+        cpu_percent=None if cpu is None else float(cpu),
+    )
+
+
+def parse_server(payload: dict[str, Any] | None) -> Server:
+    """Parse one fractal server item (from the list or from GET /servers/{id})."""
+    attributes = _attributes(payload, "server")
+    status = _optional_string(attributes.get("status"))
+    return Server(
+        identifier=_string(attributes.get("identifier"), "server identifier"),
+        uuid=_string(attributes.get("uuid"), "server uuid"),
+        name=_string(attributes.get("name"), "server name"),
+        description=_optional_string(attributes.get("description")) or "",
+        node=_optional_string(attributes.get("node")),
+        limits=_server_limits(attributes),
+        # 0.7 and 1.x always send server_owner; a panel that omits it is not telling us otherwise.
+        is_owner=attributes.get("server_owner", True) is not False,
+        is_suspended=_flag(attributes.get("is_suspended")) or status == "suspended",
+        is_installing=_flag(attributes.get("is_installing")) or status in _INSTALLING_STATUSES,
+        is_transferring=_flag(attributes.get("is_transferring")),
+        is_restoring=status == "restoring_backup",
+        is_node_under_maintenance=_flag(attributes.get("is_node_under_maintenance")),
+    )
+
+
+def parse_server_page(payload: dict[str, Any] | None) -> tuple[list[Server], bool]:
+    """Parse one page of GET /api/client; the second value says whether more pages follow."""
+    page = _object(payload, "server list")
+    data = page.get("data")
+    if not isinstance(data, list):
+        raise _invalid("server list")
+    servers = [parse_server(item) for item in data]
+    meta = page.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        return servers, False
+    current = _optional_number(pagination.get("current_page"), "page number")
+    total = _optional_number(pagination.get("total_pages"), "page count")
+    has_more = current is not None and total is not None and current < total and bool(servers)
+    return servers, has_more
+
+
+def parse_utilization(payload: dict[str, Any] | None) -> tuple[Utilization, bool]:
+    """Parse /resources (1.x, Pelican); the second value is True when the node is missing."""
+    attributes = _attributes(payload, "resource usage")
+    raw_state = attributes.get("current_state", "stopped")
+    resources = _object(attributes.get("resources"), "resource usage")
+    uptime_ms = _optional_number(resources.get("uptime"), "uptime")
+    state = _STATES.get(raw_state) if isinstance(raw_state, str) else None
+    if state is None and raw_state != _NODE_MISSING:
+        raise _invalid("server state")
+    return (
+        Utilization(
+            state=state or ServerState.OFFLINE,
+            is_suspended=_flag(attributes.get("is_suspended")),
+            memory_bytes=int(_number(resources.get("memory_bytes"), "memory usage")),
+            disk_bytes=int(_number(resources.get("disk_bytes"), "disk usage")),
+            cpu_percent=float(_number(resources.get("cpu_absolute"), "cpu usage")),
+            network_rx_bytes=int(_number(resources.get("network_rx_bytes"), "network usage")),
+            network_tx_bytes=int(_number(resources.get("network_tx_bytes"), "network usage")),
+            uptime_seconds=None if uptime_ms is None else uptime_ms / 1000,
+        ),
+        raw_state == _NODE_MISSING,
+    )
+
+
+def parse_legacy_utilization(payload: dict[str, Any] | None) -> Utilization:
+    """Parse 0.7's /utilization, whose memory and disk are MB (MiB)."""
+    attributes = _attributes(payload, "resource usage")
+    raw_state = attributes.get("state")
+    # A list or object here is unhashable: look it up only when it is a string.
+    state = _LEGACY_STATES.get(raw_state) if isinstance(raw_state, str) else None
+    if state is None:
+        raise _invalid("server state")
+    memory = _object(attributes.get("memory"), "memory usage")
+    cpu = _object(attributes.get("cpu"), "cpu usage")
+    disk = _object(attributes.get("disk"), "disk usage")
+    memory_limit = _limit(memory.get("limit"), "memory limit", MEBIBYTE)
+    disk_limit = _limit(disk.get("limit"), "disk limit", MEBIBYTE)
+    cpu_limit = _limit(cpu.get("limit"), "cpu limit")
+    return Utilization(
+        state=state,
+        is_suspended=False,
+        memory_bytes=int(_number(memory.get("current"), "memory usage") * MEBIBYTE),
+        disk_bytes=int(_number(disk.get("current"), "disk usage") * MEBIBYTE),
+        cpu_percent=float(_number(cpu.get("current"), "cpu usage")),
+        network_rx_bytes=None,
+        network_tx_bytes=None,
+        uptime_seconds=None,
+        limits=ServerLimits(
+            memory_bytes=None if memory_limit is None else int(memory_limit),
+            disk_bytes=None if disk_limit is None else int(disk_limit),
+            cpu_percent=None if cpu_limit is None else float(cpu_limit),
+        ),
+    )
+
+
+def parse_websocket_credentials(payload: dict[str, Any] | None) -> WebsocketCredentials:
+    """Parse GET /websocket, which has a bare 'data' object rather than fractal attributes."""
+    data = _object(_object(payload, "websocket credentials").get("data"), "websocket credentials")
+    socket_url = _string(data.get("socket"), "websocket URL")
+    try:
+        parsed = URL(socket_url)
+    except ValueError as err:
+        raise _invalid("websocket URL") from err
+    if parsed.scheme not in ("ws", "wss") or not parsed.host:
+        raise _invalid("websocket URL")
+    return WebsocketCredentials(
+        token=_string(data.get("token"), "websocket token"), socket_url=socket_url
+    )

@@ -1,0 +1,1 @@
+"""Tests of the panel client, against mocked panels of every API generation."""

@@ -1,0 +1,106 @@
+"""End-to-end tests of the client against the panel simulator over loopback, in every flavour."""
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from custom_components.pterodactyl.api import (
+    PanelFlavor,
+    PowerSignal,
+    PterodactylAuthenticationError,
+    PterodactylClient,
+    PterodactylNodeUnavailableError,
+    PterodactylServerOfflineError,
+    ServerState,
+    Utilization,
+)
+from simulator import Flavor, ManualClock, PanelSimulator, PowerState
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+FLAVORS = {
+    Flavor.V1: PanelFlavor.PTERODACTYL,
+    Flavor.LEGACY: PanelFlavor.LEGACY,
+    Flavor.PELICAN: PanelFlavor.PELICAN,
+}
+
+
+@pytest.fixture(params=list(FLAVORS), ids=str)
+def flavor(request: pytest.FixtureRequest) -> Flavor:
+    """Run a test once per simulated panel generation."""
+    value: Flavor = request.param
+    return value
+
+
+@pytest.fixture
+async def sim(flavor: Flavor) -> AsyncIterator[PanelSimulator]:
+    """Serve a panel with enough servers for two list pages, the first one running."""
+    async with PanelSimulator(flavor=flavor, servers=105, running=1, clock=ManualClock()) as panel:
+        yield panel
+
+
+@pytest.fixture
+async def panel_client(sim: PanelSimulator, session: aiohttp.ClientSession) -> PterodactylClient:
+    """Return a client for the simulator with its client key, flavour detected as in production."""
+    assert sim.url is not None
+    client = PterodactylClient(sim.url, sim.client_key, session=session)
+    if sim.spec.has_account_route:
+        await client.get_account()
+    return client
+
+
+async def test_list_and_utilization(
+    sim: PanelSimulator, panel_client: PterodactylClient, flavor: Flavor
+) -> None:
+    """List every server across pages and read their usage, detecting the generation."""
+    servers = await panel_client.list_servers()
+    assert [server.identifier for server in servers] == list(sim.servers)
+    first, second = servers[0].identifier, servers[1].identifier
+    results = await panel_client.get_utilizations([first, second])
+    assert panel_client.flavor is FLAVORS[flavor]
+    running, stopped = results[first], results[second]
+    assert isinstance(running, Utilization)
+    assert isinstance(stopped, Utilization)
+    assert (running.state, stopped.state) == (ServerState.RUNNING, ServerState.OFFLINE)
+    assert running.memory_bytes > 0
+
+
+async def test_power_and_command(
+    sim: PanelSimulator, panel_client: PterodactylClient, flavor: Flavor
+) -> None:
+    """Start an offline server, then send it a command; a stopped one refuses commands."""
+    identifier = list(sim.servers)[1]
+    await panel_client.send_power_signal(identifier, PowerSignal.START)
+    assert sim.servers[identifier].power_state is PowerState.STARTING
+    assert (await panel_client.get_utilization(identifier)).state is ServerState.STARTING
+
+    sim.set_state(identifier, power=PowerState.RUNNING)
+    await panel_client.send_command(identifier, "say hello")
+    assert sim.servers[identifier].commands == ["say hello"]
+
+    await panel_client.send_power_signal(identifier, PowerSignal.KILL)
+    assert sim.servers[identifier].power_state is PowerState.OFFLINE
+    if flavor is Flavor.PELICAN:
+        # Pelican swallows wings' refusal and answers 204.
+        await panel_client.send_command(identifier, "say nobody hears this")
+    else:
+        with pytest.raises(PterodactylServerOfflineError) as excinfo:
+            await panel_client.send_command(identifier, "say nobody hears this")
+        assert excinfo.value.status == (412 if flavor is Flavor.LEGACY else 502)
+    assert sim.servers[identifier].commands == ["say hello"]
+
+
+async def test_node_down(sim: PanelSimulator, panel_client: PterodactylClient) -> None:
+    """Report an unreachable node the same way whether the panel says 504 or 'missing'."""
+    identifier = next(iter(sim.servers))
+    sim.set_node_down(identifier)
+    with pytest.raises(PterodactylNodeUnavailableError):
+        await panel_client.get_utilization(identifier)
+
+
+async def test_revoked_key(sim: PanelSimulator, panel_client: PterodactylClient) -> None:
+    """Report a revoked key as an authentication failure on every generation."""
+    sim.revoke_key(sim.client_key)
+    with pytest.raises(PterodactylAuthenticationError):
+        await panel_client.list_servers()
