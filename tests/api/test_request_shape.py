@@ -175,3 +175,13 @@ async def test_key_never_in_repr_errors_or_logs(
     assert f"GET {RESOURCES_URL} -> HTTP 200" in caplog.text
     assert API_KEY not in caplog.text
     assert all(API_KEY not in str(record.args) for record in caplog.records)
+
+
+async def test_identifier_is_escaped_in_the_path(
+    client: PterodactylClient, mock_panel: aioresponses
+) -> None:
+    """Escape a server identifier from the panel so it cannot reach another route."""
+    url = api_url("servers/..%2Faccount/power")
+    mock_panel.post(url, status=204)
+    await client.send_power_signal("../account", PowerSignal.START)
+    only_call(mock_panel, "POST", url)

@@ -8,6 +8,7 @@ import logging
 import re
 import ssl
 from typing import Any, Final, cast
+from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
@@ -157,22 +158,22 @@ class PterodactylClient:
 
     async def get_server(self, identifier: str) -> Server:
         """Read one server."""
-        return parse_server(await self._request("GET", f"servers/{identifier}"))
+        return parse_server(await self._request("GET", _server_path(identifier)))
 
     async def get_utilization(self, identifier: str) -> Utilization:
         """Read one server's live usage on whichever API generation the panel speaks."""
         if self.flavor is PanelFlavor.LEGACY:
             return parse_legacy_utilization(
-                await self._request("GET", f"servers/{identifier}/utilization")
+                await self._request("GET", _server_path(identifier, "utilization"))
             )
         try:
-            payload = await self._request("GET", f"servers/{identifier}/resources")
+            payload = await self._request("GET", _server_path(identifier, "resources"))
         except PterodactylNotFoundError:
             if self.flavor is not None:
                 raise
             # Panels before 0.8 have no /resources; a 404 there may mean the legacy API.
             legacy = parse_legacy_utilization(
-                await self._request("GET", f"servers/{identifier}/utilization")
+                await self._request("GET", _server_path(identifier, "utilization"))
             )
             self.flavor = PanelFlavor.LEGACY
             return legacy
@@ -214,16 +215,16 @@ class PterodactylClient:
 
     async def send_power_signal(self, identifier: str, signal: PowerSignal) -> None:
         """Ask the panel to start, stop, restart or kill a server."""
-        await self._request("POST", f"servers/{identifier}/power", body={"signal": str(signal)})
+        await self._request("POST", _server_path(identifier, "power"), body={"signal": str(signal)})
 
     async def send_command(self, identifier: str, command: str) -> None:
         """Send one console command to a running server."""
-        await self._request("POST", f"servers/{identifier}/command", body={"command": command})
+        await self._request("POST", _server_path(identifier, "command"), body={"command": command})
 
     async def get_websocket_credentials(self, identifier: str) -> WebsocketCredentials:
         """Get a token and URL for the server's Wings websocket."""
         return parse_websocket_credentials(
-            await self._request("GET", f"servers/{identifier}/websocket")
+            await self._request("GET", _server_path(identifier, "websocket"))
         )
 
     async def _request(
@@ -296,6 +297,11 @@ async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
         if len(body) > MAX_BODY_BYTES:
             raise PterodactylInvalidResponseError("The panel sent an oversized response")
     return bytes(body)
+
+
+def _server_path(identifier: str, *parts: str) -> str:
+    """Return a server route; the identifier is escaped, as it comes from the panel's answer."""
+    return "/".join(("servers", quote(identifier, safe=""), *parts))
 
 
 def _int_or_none(value: str | None) -> int | None:
