@@ -15,7 +15,7 @@ from custom_components.pterodactyl.api import (
     client as client_module,
 )
 
-from .common import api_url, calls, list_url, load_json, server_item, server_page
+from .common import api_url, calls, error_body, list_url, load_json, server_item, server_page
 
 MIB = 1024 * 1024
 
@@ -27,6 +27,21 @@ async def test_pterodactyl_account(client: PterodactylClient, mock_panel: aiores
         id="1", username="steve", email="steve@example.com", admin=True, language="en"
     )
     assert client.flavor is None
+
+
+async def test_legacy_panel_has_no_account_route(
+    client: PterodactylClient, mock_panel: aioresponses
+) -> None:
+    """Stand the panel in for the account on 0.7, which has no /account, and remember 0.7."""
+    mock_panel.get(
+        api_url("account"),
+        status=404,
+        payload=error_body(
+            "NotFoundHttpException", 404, "The requested resource could not be found."
+        ),
+    )
+    assert await client.get_account() == client_module.LEGACY_ACCOUNT
+    assert client.flavor is PanelFlavor.LEGACY
 
 
 async def test_pelican_account(client: PterodactylClient, mock_panel: aioresponses) -> None:

@@ -493,3 +493,14 @@ def test_error_defaults() -> None:
     assert (conflict.status, conflict.reason) == (409, ConflictReason.UNKNOWN)
     limited = PterodactylRateLimitError()
     assert (limited.status, limited.retry_after) == (429, None)
+
+
+async def test_legacy_suspended_server(client: PterodactylClient, mock_panel: aioresponses) -> None:
+    """Read 0.7's 403 for a suspended server as a suspension, not a missing permission."""
+    detail = "Cannot access a server that is marked as being suspended."
+    mock_panel.post(
+        POWER_URL, status=403, payload=error_body("AccessDeniedHttpException", 403, detail)
+    )
+    with pytest.raises(PterodactylConflictError) as excinfo:
+        await client.send_power_signal(SERVER_ID, PowerSignal.START)
+    assert (excinfo.value.reason, excinfo.value.status) == (ConflictReason.SUSPENDED, 403)

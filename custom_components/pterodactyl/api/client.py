@@ -71,6 +71,9 @@ _CONFLICT_REASONS: Final = (
 # One DNS label; underscores are tolerated because local container names use them.
 _HOST_LABEL: Final = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 _APPLICATION_KEY_MARKER: Final = "application API key"
+_LEGACY_SUSPENDED_MARKER: Final = "marked as being suspended"
+# What get_account returns on 0.7, which cannot say who the key belongs to.
+LEGACY_ACCOUNT: Final = Account(id="legacy", username="", email="", admin=False)
 _OFFLINE_MARKERS: Final = ("must be online", "not online")
 
 
@@ -135,7 +138,15 @@ class PterodactylClient:
 
     async def get_account(self) -> Account:
         """Read the key's user; it also tells Pelican from Pterodactyl."""
-        payload = await self._request("GET", "account")
+        try:
+            payload = await self._request("GET", "account")
+        except PterodactylNotFoundError as err:
+            if err.code is None:
+                # Not the panel's own JSON 404: a proxy's page or another site.
+                raise
+            # 0.7 has no /account: the key's user cannot be read, so the panel stands for it.
+            self.flavor = PanelFlavor.LEGACY
+            return LEGACY_ACCOUNT
         account, is_pelican = parse_account(payload)
         if is_pelican:
             self.flavor = PanelFlavor.PELICAN
@@ -362,6 +373,11 @@ def _api_error(
     if status == 403:
         if _APPLICATION_KEY_MARKER.lower() in lowered:
             return PterodactylApplicationKeyError(status=status, code=code, detail=detail)
+        if _LEGACY_SUSPENDED_MARKER in lowered:
+            # 0.7 refuses a suspended server with 403 where 1.x answers 409.
+            return PterodactylConflictError(
+                status=status, code=code, detail=detail, reason=ConflictReason.SUSPENDED
+            )
         if not detail:
             # Panels 1.0-1.7 and 0.7 answer a bad key with 403 and no detail.
             return PterodactylAuthenticationError(status=status, code=code, detail=detail)
