@@ -1,0 +1,90 @@
+"""The Pterodactyl integration: game servers of a Pterodactyl or Pelican panel."""
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .api import PterodactylClient, PterodactylInvalidURLError, normalize_url
+from .const import CONF_VERIFY_SSL, DOMAIN, LOGGER
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .services import async_setup_services
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions once, whatever entries exist."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
+    """Connect to the panel, read every server, then set up the platforms."""
+    verify_ssl: bool = entry.data[CONF_VERIFY_SSL]
+    try:
+        client = PterodactylClient(
+            entry.data[CONF_URL],
+            entry.data[CONF_API_KEY],
+            session=async_get_clientsession(hass, verify_ssl=verify_ssl),
+            verify_ssl=verify_ssl,
+        )
+    except PterodactylInvalidURLError as err:
+        raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_url") from err
+    coordinator = PterodactylCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    if entry.unique_id is None:
+        unique_id = entry_unique_id(client.base_url, coordinator.account.id)
+        _async_adopt_unique_id(hass, entry, unique_id)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+def entry_unique_id(base_url: str, account_id: str) -> str:
+    """Identify an account on a panel: one entry per account, several accounts per panel."""
+    return f"{account_id}@{base_url}"
+
+
+@callback
+def _async_adopt_unique_id(
+    hass: HomeAssistant, entry: PterodactylConfigEntry, unique_id: str
+) -> None:
+    """Give an entry created by Home Assistant core's integration (which had none) its ID."""
+    if hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id) is None:
+        hass.config_entries.async_update_entry(entry, unique_id=unique_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
+    """Unload the platforms; the coordinator stops with the entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
+    """Upgrade a version 1 entry, as core's integration creates it, to version 2.1."""
+    # Only version 1 gets here: Home Assistant refuses entries newer than the config flow itself.
+    data = {**entry.data, CONF_VERIFY_SSL: entry.data.get(CONF_VERIFY_SSL, True)}
+    try:
+        data[CONF_URL] = normalize_url(data[CONF_URL])
+    except PterodactylInvalidURLError:
+        LOGGER.warning("Keeping the stored panel URL unchanged: it is not a valid URL")
+    hass.config_entries.async_update_entry(entry, data=data, version=2, minor_version=1)
+    return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PterodactylConfigEntry, device: DeviceEntry
+) -> bool:
+    """Allow removing a device only when the panel no longer lists its server."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # Without an answer from the panel there is no knowing whether the server still exists.
+        return False
+    servers = entry.runtime_data.data.servers
+    return not any(
+        identifier in servers for domain, identifier in device.identifiers if domain == DOMAIN
+    )

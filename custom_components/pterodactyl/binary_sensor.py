@@ -1,0 +1,79 @@
+"""Binary sensors: whether each game server is running, and whether it is suspended."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerData, ServerStatus
+from .entity import PterodactylEntity, async_add_server_entities
+
+# The coordinator fetches everything; entities only read its data.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PterodactylBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """Describes a binary sensor of a game server."""
+
+    value_fn: Callable[[ServerData], bool]
+    # Whether the server runs is unknown while its node is down; whether it is suspended is not.
+    needs_power_state: bool = False
+
+
+BINARY_SENSORS: tuple[PterodactylBinarySensorEntityDescription, ...] = (
+    PterodactylBinarySensorEntityDescription(
+        key="status",
+        translation_key="status",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value_fn=lambda data: data.status is ServerStatus.RUNNING,
+        needs_power_state=True,
+    ),
+    PterodactylBinarySensorEntityDescription(
+        key="suspended",
+        translation_key="suspended",
+        value_fn=lambda data: data.status is ServerStatus.SUSPENDED,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PterodactylConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of every server, now and as servers appear."""
+
+    def binary_sensors(
+        coordinator: PterodactylCoordinator, identifier: str
+    ) -> list[BinarySensorEntity]:
+        return [
+            PterodactylBinarySensorEntity(coordinator, identifier, description)
+            for description in BINARY_SENSORS
+        ]
+
+    async_add_server_entities(entry, async_add_entities, binary_sensors)
+
+
+class PterodactylBinarySensorEntity(PterodactylEntity, BinarySensorEntity):
+    """A binary sensor of a game server."""
+
+    entity_description: PterodactylBinarySensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False for the running state while the server's node is unreachable."""
+        return super().available and (
+            not self.entity_description.needs_power_state or self.power_state_known
+        )
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Return the sensor's state."""
+        return self.entity_description.value_fn(self.server_data)

@@ -1,0 +1,78 @@
+"""Buttons: start, stop, restart and force stop each game server."""
+
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import PowerSignal
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .entity import PterodactylEntity, async_add_server_entities
+from .helpers import translate_action_errors
+
+# One power request at a time: the panel answers each quickly, and a burst only hits its limit.
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PterodactylButtonEntityDescription(ButtonEntityDescription):
+    """Describes a power button of a game server."""
+
+    signal: PowerSignal
+
+
+BUTTONS: tuple[PterodactylButtonEntityDescription, ...] = (
+    PterodactylButtonEntityDescription(
+        key="start_server", translation_key="start_server", signal=PowerSignal.START
+    ),
+    PterodactylButtonEntityDescription(
+        key="stop_server", translation_key="stop_server", signal=PowerSignal.STOP
+    ),
+    PterodactylButtonEntityDescription(
+        key="restart_server", translation_key="restart_server", signal=PowerSignal.RESTART
+    ),
+    # Kills the process without saving the world: a last resort, so hidden until wanted.
+    PterodactylButtonEntityDescription(
+        key="force_stop_server",
+        translation_key="force_stop_server",
+        signal=PowerSignal.KILL,
+        entity_registry_enabled_default=False,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PterodactylConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the power buttons of every server, now and as servers appear."""
+
+    def buttons(coordinator: PterodactylCoordinator, identifier: str) -> list[ButtonEntity]:
+        return [
+            PterodactylButtonEntity(coordinator, identifier, description) for description in BUTTONS
+        ]
+
+    async_add_server_entities(entry, async_add_entities, buttons)
+
+
+class PterodactylButtonEntity(PterodactylEntity, ButtonEntity):
+    """A power button of a game server."""
+
+    entity_description: PterodactylButtonEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False while the server's power state is unknown (its node is down)."""
+        return super().available and self.power_state_known
+
+    @override
+    async def async_press(self) -> None:
+        """Send the button's power signal."""
+        with translate_action_errors(self.server_data.server.name):
+            await self.coordinator.async_send_power_signal(
+                self.identifier, self.entity_description.signal
+            )

@@ -1,0 +1,253 @@
+"""Config flow: connect a panel account with a client API key; reauth, reconfigure, options."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
+from yarl import URL
+
+from . import entry_unique_id
+from .api import Account, PterodactylClient, PterodactylError, PterodactylInvalidURLError
+from .const import (
+    CONF_UPDATE_INTERVAL,
+    CONF_VERIFY_SSL,
+    DEFAULT_UPDATE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MIN_UPDATE_INTERVAL,
+)
+from .coordinator import PterodactylConfigEntry
+from .helpers import error_translation_key
+
+# Errors the form explains on their own; any other panel error means it is not reachable as a panel.
+_FORM_ERRORS = frozenset(
+    {"application_key", "invalid_auth", "two_factor_required", "ssl_error", "cannot_connect"}
+)
+MAX_UPDATE_INTERVAL = 3600  # seconds
+
+_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url"))
+_KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+USER_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_URL): _URL_SELECTOR,
+        probatio.Required(CONF_API_KEY): _KEY_SELECTOR,
+        probatio.Required(CONF_VERIFY_SSL, default=True): bool,
+    }
+)
+REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _KEY_SELECTOR})
+# Reconfiguring keeps the stored key when the field is left empty.
+RECONFIGURE_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_URL): _URL_SELECTOR,
+        probatio.Optional(CONF_API_KEY): _KEY_SELECTOR,
+        probatio.Required(CONF_VERIFY_SSL): bool,
+    }
+)
+OPTIONS_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_UPDATE_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_UPDATE_INTERVAL,
+                max=MAX_UPDATE_INTERVAL,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    """A panel account the key was proven to read."""
+
+    base_url: str
+    account: Account
+
+    @property
+    def unique_id(self) -> str:
+        """Return the config entry unique ID of this account on this panel."""
+        return entry_unique_id(self.base_url, self.account.id)
+
+    @property
+    def host(self) -> str:
+        """Return the panel's host name, the entry's title."""
+        return URL(self.base_url).host or self.base_url
+
+
+class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a Pterodactyl or Pelican panel account."""
+
+    VERSION = 2
+    MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: PterodactylConfigEntry) -> PterodactylOptionsFlow:
+        """Return the options flow."""
+        return PterodactylOptionsFlow()
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the panel URL and a client API key, and prove they work."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            panel, errors = await self._async_validate(
+                user_input[CONF_URL], user_input[CONF_API_KEY], user_input[CONF_VERIFY_SSL]
+            )
+            if panel is not None:
+                await self.async_set_unique_id(panel.unique_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=panel.host,
+                    data={
+                        CONF_URL: panel.base_url,
+                        CONF_API_KEY: user_input[CONF_API_KEY].strip(),
+                        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
+                    },
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start reauthentication after the panel refused the key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new client API key of the same account."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            panel, errors = await self._async_validate(
+                entry.data[CONF_URL], user_input[CONF_API_KEY], entry.data[CONF_VERIFY_SSL]
+            )
+            if panel is not None:
+                await self.async_set_unique_id(panel.unique_id)
+                if entry.unique_id is None:
+                    # A core-created entry that never loaded: adopt the ID unless it is taken.
+                    self._abort_if_unique_id_configured()
+                else:
+                    self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=panel.unique_id,
+                    data_updates={CONF_API_KEY: user_input[CONF_API_KEY].strip()},
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={CONF_URL: entry.data[CONF_URL]},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the panel URL, the key or the TLS check of the same account."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key: str = user_input.get(CONF_API_KEY) or entry.data[CONF_API_KEY]
+            panel, errors = await self._async_validate(
+                user_input[CONF_URL], api_key, user_input[CONF_VERIFY_SSL]
+            )
+            if panel is not None:
+                # The account must be the entry's, even when the panel moved to a new URL.
+                if entry.unique_id not in (
+                    None,
+                    entry_unique_id(entry.data[CONF_URL], panel.account.id),
+                ):
+                    return self.async_abort(reason="wrong_account")
+                await self.async_set_unique_id(panel.unique_id)
+                if panel.unique_id != entry.unique_id:
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=panel.unique_id,
+                    title=panel.host,
+                    data_updates={
+                        CONF_URL: panel.base_url,
+                        CONF_API_KEY: api_key.strip(),
+                        CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
+                    },
+                )
+        suggested = user_input or {
+            CONF_URL: entry.data[CONF_URL],
+            CONF_VERIFY_SSL: entry.data[CONF_VERIFY_SSL],
+        }
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(RECONFIGURE_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    async def _async_validate(
+        self, url: str, api_key: str, verify_ssl: bool
+    ) -> tuple[_Panel | None, dict[str, str]]:
+        """Read the account and list its servers; return the panel, or the form's errors."""
+        try:
+            client = PterodactylClient(
+                url,
+                api_key,
+                session=async_get_clientsession(self.hass, verify_ssl=verify_ssl),
+                verify_ssl=verify_ssl,
+            )
+            account = await client.get_account()
+            # The account route skips the panel's two-factor check; the server list does not.
+            await client.list_servers()
+        except PterodactylInvalidURLError:
+            return None, {CONF_URL: "invalid_url"}
+        except PterodactylError as err:
+            LOGGER.debug("Panel refused the configuration: %s", err)
+            key = error_translation_key(err)
+            return None, {"base": key if key in _FORM_ERRORS else "cannot_connect"}
+        except Exception:
+            LOGGER.exception("Unexpected error while validating the panel")
+            return None, {"base": "unknown"}
+        return _Panel(client.base_url, account), {}
+
+
+class PterodactylOptionsFlow(OptionsFlowWithReload):
+    """Change how often the panel is polled; the entry reloads with the new interval."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the update interval."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **self.config_entry.options,
+                    CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
+                }
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA,
+                {
+                    CONF_UPDATE_INTERVAL: self.config_entry.options.get(
+                        CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL
+                    )
+                },
+            ),
+        )

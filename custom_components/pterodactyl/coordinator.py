@@ -1,0 +1,405 @@
+"""The coordinator: one per panel account, polling every server's usage concurrently."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Account,
+    ConflictReason,
+    PanelFlavor,
+    PowerSignal,
+    PterodactylAuthenticationError,
+    PterodactylClient,
+    PterodactylConflictError,
+    PterodactylError,
+    PterodactylForbiddenError,
+    PterodactylNodeUnavailableError,
+    PterodactylNotFoundError,
+    PterodactylRateLimitError,
+    Server,
+    ServerLimits,
+    ServerState,
+    Utilization,
+)
+from .const import (
+    CONF_UPDATE_INTERVAL,
+    DEFAULT_UPDATE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    POWER_ACTION_TIMEOUT,
+    SERVER_LIST_INTERVAL,
+    TRANSITION_POLL_INTERVAL,
+)
+from .helpers import auth_failed_error, update_failed_error
+
+type PterodactylConfigEntry = ConfigEntry[PterodactylCoordinator]
+
+
+class ServerStatus(StrEnum):
+    """What the state sensor shows: the power state, or why there is none."""
+
+    OFFLINE = "offline"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    SUSPENDED = "suspended"
+    INSTALLING = "installing"
+    # Not "unavailable": Home Assistant reads that state as the entity itself being unavailable.
+    UNREACHABLE = "unreachable"
+
+
+_STATUS_OF_STATE = {
+    ServerState.OFFLINE: ServerStatus.OFFLINE,
+    ServerState.STARTING: ServerStatus.STARTING,
+    ServerState.RUNNING: ServerStatus.RUNNING,
+    ServerState.STOPPING: ServerStatus.STOPPING,
+}
+_STATUS_OF_CONFLICT = {
+    ConflictReason.SUSPENDED: ServerStatus.SUSPENDED,
+    ConflictReason.INSTALLING: ServerStatus.INSTALLING,
+}
+# Errors that concern one server; any other error on every server means the panel is failing.
+_SERVER_ERRORS = (
+    PterodactylConflictError,
+    PterodactylNodeUnavailableError,
+    PterodactylNotFoundError,
+    PterodactylForbiddenError,
+)
+LEGACY_TRANSITION_POLL_INTERVAL = timedelta(seconds=10)
+# Polling jitter moves the computed boot time by up to the request latency; ignore such drift.
+_BOOT_TIME_TOLERANCE = timedelta(seconds=15)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerData:
+    """Everything known about one server after an update."""
+
+    server: Server
+    utilization: Utilization | None
+    status: ServerStatus
+    # When the running process started; None while offline or when the panel does not say.
+    started_at: datetime | None = None
+
+    @property
+    def limits(self) -> ServerLimits:
+        """Return the limits, preferring the ones reported with the usage (0.7)."""
+        if self.utilization is not None and self.utilization.limits is not None:
+            return self.utilization.limits
+        return self.server.limits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PterodactylData:
+    """The coordinator's data: the account and its servers by identifier."""
+
+    account: Account
+    servers: dict[str, ServerData]
+
+
+@dataclass(slots=True, kw_only=True)
+class _PowerAction:
+    """A power action being followed until the panel shows its outcome (or time runs out)."""
+
+    # States that prove the panel has acted on the signal; until then `interim` is shown.
+    acknowledged_by: frozenset[ServerState]
+    interim: ServerState
+    # The state the action ends in: fast polling lasts until the panel reports it.
+    settled: ServerState
+    deadline: datetime
+    uptime_before: float | None
+    acknowledged: bool = field(default=False)
+
+    def is_acknowledged_by(self, utilization: Utilization) -> bool:
+        """Say whether this usage shows the panel has acted (a restart shows as a fresh uptime)."""
+        restarted = (
+            self.uptime_before is not None
+            and utilization.uptime_seconds is not None
+            and utilization.uptime_seconds < self.uptime_before
+        )
+        return restarted or utilization.state in self.acknowledged_by
+
+
+_UP = frozenset({ServerState.STARTING, ServerState.RUNNING})
+_DOWN = frozenset({ServerState.STOPPING, ServerState.OFFLINE})
+
+
+def _power_action(
+    signal: PowerSignal, current: Utilization | None, deadline: datetime
+) -> _PowerAction:
+    """Describe what a power signal will do to a server, given its state before the signal."""
+    uptime = current.uptime_seconds if current is not None else None
+    if signal is PowerSignal.START or (
+        signal is PowerSignal.RESTART and (current is None or current.state is ServerState.OFFLINE)
+    ):
+        return _PowerAction(
+            acknowledged_by=_UP,
+            interim=ServerState.STARTING,
+            settled=ServerState.RUNNING,
+            deadline=deadline,
+            uptime_before=uptime,
+        )
+    if signal is PowerSignal.RESTART:
+        # Wings stops, then starts: any step away from the old process proves it acted.
+        return _PowerAction(
+            acknowledged_by=frozenset({ServerState.STOPPING, ServerState.STARTING}),
+            interim=ServerState.STARTING,
+            settled=ServerState.RUNNING,
+            deadline=deadline,
+            uptime_before=uptime,
+        )
+    if signal is PowerSignal.STOP:
+        return _PowerAction(
+            acknowledged_by=_DOWN,
+            interim=ServerState.STOPPING,
+            settled=ServerState.OFFLINE,
+            deadline=deadline,
+            uptime_before=None,
+        )
+    return _PowerAction(
+        acknowledged_by=frozenset({ServerState.OFFLINE}),
+        interim=ServerState.OFFLINE,
+        settled=ServerState.OFFLINE,
+        deadline=deadline,
+        uptime_before=None,
+    )
+
+
+class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
+    """Polls one panel account: the server list every few minutes, usage every interval."""
+
+    config_entry: PterodactylConfigEntry
+    account: Account  # read once in _async_setup, before the first update
+
+    def __init__(
+        self, hass: HomeAssistant, config_entry: PterodactylConfigEntry, client: PterodactylClient
+    ) -> None:
+        """Set up the coordinator for an entry."""
+        self.regular_interval = timedelta(
+            seconds=config_entry.options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL)
+        )
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"{DOMAIN} {client.base_url}",
+            update_interval=self.regular_interval,
+        )
+        self.client = client
+        self._servers: dict[str, Server] = {}
+        self._servers_listed_at: datetime | None = None
+        self._actions: dict[str, _PowerAction] = {}
+        self._next_full_poll: datetime | None = None
+
+    @override
+    async def _async_setup(self) -> None:
+        """Read the account once; it names the entry's user and the panel flavour."""
+        try:
+            self.account = await self.client.get_account()
+        except PterodactylAuthenticationError as err:
+            raise auth_failed_error(err) from err
+        except PterodactylError as err:
+            raise update_failed_error(err) from err
+
+    @override
+    async def _async_update_data(self) -> PterodactylData:
+        """Read the server list when due, then the usage of every server (or the ones changing)."""
+        full = self._full_poll_due()
+        try:
+            if full and self._server_list_due():
+                await self._async_refresh_server_list()
+            # Between full polls only the servers under a power action are read: fast polling
+            # then costs one request per changing server, not one per server on the panel.
+            results = await self.client.get_utilizations(
+                self._servers
+                if full
+                else [i for i in self._servers if i in self._actions or i not in self.data.servers]
+            )
+        except PterodactylAuthenticationError as err:
+            raise auth_failed_error(err) from err
+        except PterodactylError as err:
+            raise update_failed_error(err) from err
+        self._raise_for_panel_failure(results)
+        if any(isinstance(result, PterodactylNotFoundError) for result in results.values()):
+            # Deleted between list and poll: re-read the list next time to remove its device.
+            self._servers_listed_at = None
+        if full:
+            self._next_full_poll = dt_util.utcnow() + self.regular_interval
+        servers = {
+            identifier: (
+                self._server_data(server, results[identifier])
+                if identifier in results
+                else replace(self.data.servers[identifier], server=server)
+            )
+            for identifier, server in self._servers.items()
+        }
+        self._follow_power_actions(servers)
+        return PterodactylData(account=self.account, servers=servers)
+
+    def _full_poll_due(self) -> bool:
+        """Say whether every server's usage is due, rather than only those changing power state."""
+        return (
+            self.data is None
+            or not self._actions
+            or self._next_full_poll is None
+            or dt_util.utcnow() >= self._next_full_poll
+        )
+
+    def _server_list_due(self) -> bool:
+        """Say whether the server list must be re-read: it is old, or there is nothing to poll."""
+        return (
+            self._servers_listed_at is None
+            or not self._servers
+            or dt_util.utcnow() - self._servers_listed_at >= SERVER_LIST_INTERVAL
+        )
+
+    async def _async_refresh_server_list(self) -> None:
+        """Re-read the list; remove the devices of servers deleted on the panel."""
+        listed = {server.identifier: server for server in await self.client.list_servers()}
+        self._servers_listed_at = dt_util.utcnow()
+        if gone := self._servers.keys() - listed.keys():
+            registry = dr.async_get(self.hass)
+            for identifier in gone:
+                self._actions.pop(identifier, None)
+                if device := registry.async_get_device_by_identifier(
+                    (DOMAIN, identifier), self.config_entry.entry_id
+                ):
+                    LOGGER.info("Server %s is gone from the panel; removing its device", identifier)
+                    registry.async_remove_device(device.id)
+        self._servers = listed
+
+    def _raise_for_panel_failure(self, results: dict[str, Utilization | PterodactylError]) -> None:
+        """Turn errors that concern the whole panel, not one server, into an update failure."""
+        errors = [result for result in results.values() if isinstance(result, PterodactylError)]
+        for error in errors:
+            if isinstance(error, PterodactylAuthenticationError):
+                raise auth_failed_error(error) from error
+            # The limit is per key: every server is refused until it resets.
+            if isinstance(error, PterodactylRateLimitError):
+                raise update_failed_error(error) from error
+        # Only when no server answered, for no reason of its own, is the panel itself failing.
+        if (
+            errors
+            and len(errors) == len(results)
+            and not any(isinstance(error, _SERVER_ERRORS) for error in errors)
+        ):
+            raise update_failed_error(errors[0]) from errors[0]
+
+    def _server_data(self, server: Server, result: Utilization | PterodactylError) -> ServerData:
+        """Combine the listed server with its usage, or with why there is none."""
+        previous = self.data.servers.get(server.identifier) if self.data is not None else None
+        if isinstance(result, PterodactylError):
+            data = ServerData(server=server, utilization=None, status=_error_status(server, result))
+        else:
+            utilization = self._apply_power_action(server.identifier, result)
+            if utilization.is_suspended:
+                data = ServerData(server=server, utilization=None, status=ServerStatus.SUSPENDED)
+            else:
+                data = ServerData(
+                    server=server,
+                    utilization=utilization,
+                    status=_STATUS_OF_STATE[utilization.state],
+                    started_at=_started_at(utilization, previous),
+                )
+        _log_availability(server, previous, data, result)
+        return data
+
+    def _apply_power_action(self, identifier: str, utilization: Utilization) -> Utilization:
+        """Keep showing a power action's effect until the panel reports it (its stats lag)."""
+        action = self._actions.get(identifier)
+        if action is None:
+            return utilization
+        if dt_util.utcnow() >= action.deadline:
+            del self._actions[identifier]
+            return utilization
+        if not action.acknowledged:
+            if not action.is_acknowledged_by(utilization):
+                return replace(utilization, state=action.interim)
+            action.acknowledged = True
+        if utilization.state is action.settled:
+            del self._actions[identifier]
+        return utilization
+
+    def _follow_power_actions(self, servers: dict[str, ServerData]) -> None:
+        """Poll fast while a power action is under way, else at the configured interval."""
+        for identifier in self._actions.keys() - servers.keys():
+            del self._actions[identifier]
+        # Only actions sent from here speed polling up: a server stuck 'starting' (a game whose
+        # ready line the egg does not match) would otherwise keep every server polled fast.
+        if not self._actions:
+            self.update_interval = self.regular_interval
+        elif self.client.flavor is PanelFlavor.LEGACY:
+            # Panel 0.7 allows 15 usage reads a minute per user: 2 s polling would be refused.
+            self.update_interval = LEGACY_TRANSITION_POLL_INTERVAL
+        else:
+            self.update_interval = TRANSITION_POLL_INTERVAL
+
+    async def async_send_power_signal(self, identifier: str, signal: PowerSignal) -> None:
+        """Send a power signal, show its expected effect at once, then follow the panel."""
+        await self.client.send_power_signal(identifier, signal)
+        current = self.data.servers.get(identifier)
+        utilization = current.utilization if current is not None else None
+        action = _power_action(signal, utilization, dt_util.utcnow() + POWER_ACTION_TIMEOUT)
+        self._actions[identifier] = action
+        if current is not None and utilization is not None:
+            servers = dict(self.data.servers)
+            servers[identifier] = replace(
+                current,
+                utilization=replace(utilization, state=action.interim),
+                status=_STATUS_OF_STATE[action.interim],
+            )
+            self.async_set_updated_data(replace(self.data, servers=servers))
+        await self.async_refresh()
+
+    async def async_send_command(self, identifier: str, command: str) -> None:
+        """Send a console command."""
+        await self.client.send_command(identifier, command)
+
+
+def _error_status(server: Server, error: PterodactylError) -> ServerStatus:
+    """Say why a server has no usage, preferring the panel's reason over the listed flags."""
+    if isinstance(error, PterodactylConflictError) and error.reason in _STATUS_OF_CONFLICT:
+        return _STATUS_OF_CONFLICT[error.reason]
+    if server.is_suspended:
+        return ServerStatus.SUSPENDED
+    if server.is_installing:
+        return ServerStatus.INSTALLING
+    return ServerStatus.UNREACHABLE
+
+
+def _started_at(utilization: Utilization, previous: ServerData | None) -> datetime | None:
+    """Return when the process started, stable across polls so the state changes only on boot."""
+    if utilization.uptime_seconds is None or utilization.uptime_seconds <= 0:
+        return None
+    started_at = dt_util.utcnow() - timedelta(seconds=utilization.uptime_seconds)
+    if (
+        previous is not None
+        and previous.started_at is not None
+        and abs(started_at - previous.started_at) < _BOOT_TIME_TOLERANCE
+    ):
+        return previous.started_at
+    return started_at
+
+
+def _log_availability(
+    server: Server,
+    previous: ServerData | None,
+    data: ServerData,
+    result: Utilization | PterodactylError,
+) -> None:
+    """Log once when a server's usage becomes unreadable, and once when it is back."""
+    if previous is None:
+        return
+    if previous.utilization is not None and data.utilization is None:
+        LOGGER.info("Usage of server %s is unavailable: %s", server.name, data.status)
+        if isinstance(result, PterodactylError):
+            LOGGER.debug("Server %s: %s", server.name, result)
+    elif previous.utilization is None and data.utilization is not None:
+        LOGGER.info("Usage of server %s is available again", server.name)

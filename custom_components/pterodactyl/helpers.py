@@ -1,0 +1,106 @@
+"""Translate the panel client's errors into Home Assistant's translated exceptions."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from .api import (
+    ConflictReason,
+    PterodactylApplicationKeyError,
+    PterodactylAuthenticationError,
+    PterodactylConflictError,
+    PterodactylConnectionError,
+    PterodactylError,
+    PterodactylForbiddenError,
+    PterodactylInvalidResponseError,
+    PterodactylNodeUnavailableError,
+    PterodactylNotFoundError,
+    PterodactylRateLimitError,
+    PterodactylServerOfflineError,
+    PterodactylSSLError,
+    PterodactylTwoFactorRequiredError,
+)
+from .const import DOMAIN
+
+_CONFLICT_KEYS = {
+    ConflictReason.SUSPENDED: "server_suspended",
+    ConflictReason.INSTALLING: "server_installing",
+    ConflictReason.TRANSFERRING: "server_transferring",
+    ConflictReason.RESTORING: "server_restoring",
+    ConflictReason.NODE_MAINTENANCE: "node_maintenance",
+    ConflictReason.UNKNOWN: "server_conflict",
+}
+
+
+def error_translation_key(err: PterodactylError) -> str:
+    """Return the exceptions.* translation key that explains err to a user."""
+    match err:
+        case PterodactylApplicationKeyError():
+            return "application_key"
+        case PterodactylAuthenticationError():
+            return "invalid_auth"
+        case PterodactylTwoFactorRequiredError():
+            return "two_factor_required"
+        case PterodactylServerOfflineError():
+            return "server_offline"
+        case PterodactylConflictError():
+            return _CONFLICT_KEYS[err.reason]
+        case PterodactylForbiddenError():
+            return "missing_permission"
+        case PterodactylNotFoundError():
+            return "server_not_found"
+        case PterodactylRateLimitError():
+            return "rate_limited"
+        case PterodactylNodeUnavailableError():
+            return "node_unavailable"
+        case PterodactylSSLError():
+            return "ssl_error"
+        case PterodactylConnectionError():
+            return "cannot_connect"
+        case PterodactylInvalidResponseError():
+            return "invalid_response"
+    return "panel_error"
+
+
+def _placeholders(err: PterodactylError, server: str = "") -> dict[str, str]:
+    """Placeholders every exception message may use: the panel's words and the server."""
+    retry_after = getattr(err, "retry_after", None)
+    return {
+        "error": err.detail or str(err),
+        "server": server,
+        "retry_after": str(round(retry_after)) if retry_after is not None else "60",
+    }
+
+
+def auth_failed_error(err: PterodactylError) -> ConfigEntryAuthFailed:
+    """Build the error that starts reauthentication."""
+    return ConfigEntryAuthFailed(
+        translation_domain=DOMAIN,
+        translation_key=error_translation_key(err),
+        translation_placeholders=_placeholders(err),
+    )
+
+
+def update_failed_error(err: PterodactylError) -> UpdateFailed:
+    """Build the error that marks every entity unavailable until the panel answers again."""
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=error_translation_key(err),
+        translation_placeholders=_placeholders(err),
+        retry_after=err.retry_after if isinstance(err, PterodactylRateLimitError) else None,
+    )
+
+
+@contextmanager
+def translate_action_errors(server: str) -> Iterator[None]:
+    """Raise a panel error met while acting on a server as a translated HomeAssistantError."""
+    try:
+        yield
+    except PterodactylError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=error_translation_key(err),
+            translation_placeholders=_placeholders(err, server),
+        ) from err

@@ -1,0 +1,194 @@
+"""Sensors: usage, limits, uptime and the power state of each game server."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfRatio
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import PanelFlavor, Utilization
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerData, ServerStatus
+from .entity import PterodactylEntity, async_add_server_entities
+
+# The coordinator fetches everything; entities only read its data.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PterodactylSensorEntityDescription(SensorEntityDescription):
+    """Describes a sensor of a game server."""
+
+    value_fn: Callable[[ServerData], StateType | datetime]
+    # Usage comes from the node and is missing while a server is suspended, installing or its
+    # node is down; limits and the state are known from the panel alone.
+    needs_usage: bool = True
+    # The 0.7 panel reports no network counters and no uptime: no entity that is never known.
+    on_legacy: bool = True
+
+
+def _usage[T](value_fn: Callable[[Utilization], T]) -> Callable[[ServerData], T | None]:
+    """Read a value from the server's live usage, None when there is none."""
+    return lambda data: value_fn(data.utilization) if data.utilization is not None else None
+
+
+SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
+    PterodactylSensorEntityDescription(
+        key="state",
+        translation_key="state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in ServerStatus],
+        value_fn=lambda data: data.status.value,
+        needs_usage=False,
+    ),
+    PterodactylSensorEntityDescription(
+        key="cpu_utilization",
+        translation_key="cpu_utilization",
+        # Percent of one core, as the panel shows it: a server using two cores reads 200 %.
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_usage(lambda usage: usage.cpu_percent),
+    ),
+    PterodactylSensorEntityDescription(
+        key="memory_usage",
+        translation_key="memory_usage",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        value_fn=_usage(lambda usage: usage.memory_bytes),
+    ),
+    PterodactylSensorEntityDescription(
+        key="disk_usage",
+        translation_key="disk_usage",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        value_fn=_usage(lambda usage: usage.disk_bytes),
+    ),
+    PterodactylSensorEntityDescription(
+        key="network_inbound",
+        translation_key="network_inbound",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        # Counted since the container started; a restart resets it, which this class expects.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.MEBIBYTES,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=_usage(lambda usage: usage.network_rx_bytes),
+        on_legacy=False,
+    ),
+    PterodactylSensorEntityDescription(
+        key="network_outbound",
+        translation_key="network_outbound",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.MEBIBYTES,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+        value_fn=_usage(lambda usage: usage.network_tx_bytes),
+        on_legacy=False,
+    ),
+    PterodactylSensorEntityDescription(
+        key="uptime",
+        translation_key="uptime",
+        # A boot timestamp (as core's) changes only when the server starts, so the recorder
+        # stores one row per boot instead of one per poll, and the frontend shows "2 hours ago".
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.started_at,
+        on_legacy=False,
+    ),
+    # Limits are the panel's settings: 0 (unlimited) reads as unknown. Core gave them a state
+    # class; keeping it spares upgraded installs a statistics repair.
+    PterodactylSensorEntityDescription(
+        key="cpu_limit",
+        translation_key="cpu_limit",
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.limits.cpu_percent,
+        needs_usage=False,
+    ),
+    PterodactylSensorEntityDescription(
+        key="memory_limit",
+        translation_key="memory_limit",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.limits.memory_bytes,
+        needs_usage=False,
+    ),
+    PterodactylSensorEntityDescription(
+        key="disk_limit",
+        translation_key="disk_limit",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.limits.disk_bytes,
+        needs_usage=False,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PterodactylConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every server, now and as servers appear."""
+
+    def sensors(coordinator: PterodactylCoordinator, identifier: str) -> list[SensorEntity]:
+        legacy = coordinator.client.flavor is PanelFlavor.LEGACY
+        return [
+            PterodactylSensorEntity(coordinator, identifier, description)
+            for description in SENSORS
+            if description.on_legacy or not legacy
+        ]
+
+    async_add_server_entities(entry, async_add_entities, sensors)
+
+
+class PterodactylSensorEntity(PterodactylEntity, SensorEntity):
+    """A sensor of a game server."""
+
+    entity_description: PterodactylSensorEntityDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False for usage while the panel cannot read it; the state sensor says why."""
+        return super().available and (
+            not self.entity_description.needs_usage or self.server_data.utilization is not None
+        )
+
+    @property
+    @override
+    def native_value(self) -> StateType | datetime:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.server_data)

@@ -1,0 +1,93 @@
+"""Fixtures: a simulated panel on loopback and a config entry pointing at it."""
+
+from collections.abc import AsyncIterator, Generator
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
+from simulator import PanelSimulator
+from simulator.clock import ManualClock
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/pterodactyl instead of Home Assistant core's integration."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize like Home Assistant core into snapshots/ (syrupy's own fixture shadows PHCC's)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def panel_flavor() -> str:
+    """Return the simulated panel's API generation; parametrize to test the others."""
+    return "v1"
+
+
+@pytest.fixture
+def panel_servers() -> int:
+    """Return how many servers the simulated panel has."""
+    return 3
+
+
+@pytest.fixture
+def panel_clock() -> ManualClock:
+    """Return the simulated panel's clock: advance it to move servers through power states."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None, panel_flavor: str, panel_servers: int, panel_clock: ManualClock
+) -> AsyncIterator[PanelSimulator]:
+    """Serve a simulated panel on a loopback port for the test's duration."""
+    sim = PanelSimulator(flavor=panel_flavor, servers=panel_servers, seed=1, clock=panel_clock)
+    await sim.start("127.0.0.1", 0)
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def mock_config_entry(simulator: PanelSimulator) -> MockConfigEntry:
+    """Return a config entry for the simulated panel's account."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1",
+        version=2,
+        data={
+            CONF_URL: simulator.url,
+            CONF_API_KEY: simulator.client_key,
+            CONF_VERIFY_SSL: True,
+        },
+        unique_id=f"1@{simulator.url}",
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set the integration up against the simulated panel."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield

@@ -1,0 +1,134 @@
+"""Tests of the power buttons: what the panel receives and what a user sees or is told."""
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from simulator import PanelSimulator
+from simulator.clock import ManualClock
+
+from .common import CREATIVE, SURVIVAL, entity_id_of, poll, server_at, setup_platform, state_of
+
+
+async def _press(hass: HomeAssistant, entity_id: str | None) -> None:
+    """Press a button."""
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
+async def test_buttons(
+    hass: HomeAssistant,
+    *,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Every button of every server."""
+    await setup_platform(hass, mock_config_entry, Platform.BUTTON)
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+async def test_force_stop_is_disabled_by_default(
+    hass: HomeAssistant,
+    *,
+    entity_registry: er.EntityRegistry,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Killing a server can lose its world: the button must be enabled on purpose."""
+    survival = server_at(simulator, SURVIVAL)
+    entity_id = entity_id_of(hass, "button", survival, "force_stop_server")
+    assert entity_id is not None
+    entry = entity_registry.async_get(entity_id)
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get(entity_id) is None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
+@pytest.mark.parametrize(
+    ("index", "key", "signal", "shown"),
+    [
+        (CREATIVE, "start_server", "start", "starting"),
+        (SURVIVAL, "stop_server", "stop", "stopping"),
+        (SURVIVAL, "restart_server", "restart", "stopping"),
+        (SURVIVAL, "force_stop_server", "kill", "offline"),
+    ],
+)
+async def test_press(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    index: int,
+    key: str,
+    signal: str,
+    shown: str,
+) -> None:
+    """Each button sends its signal and the state follows at once."""
+    server = server_at(simulator, index)
+
+    await _press(hass, entity_id_of(hass, "button", server, key))
+
+    assert server.power_signals == [signal]
+    assert state_of(hass, "sensor", server, "state") == shown
+
+
+async def test_restart_seen_through_a_fresh_uptime(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    panel_clock: ManualClock,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A restart over before the next poll is recognised by the uptime starting again."""
+    survival = server_at(simulator, SURVIVAL)
+    # The panel caches usage, so the refresh right after the press still sees the old process.
+    simulator.resources_cache_seconds = 20
+    await poll(hass, freezer)
+
+    await _press(hass, entity_id_of(hass, "button", survival, "restart_server"))
+    assert state_of(hass, "sensor", survival, "state") == "starting"
+
+    panel_clock.advance(25)
+    await poll(hass, freezer, 2)
+
+    assert state_of(hass, "sensor", survival, "state") == "running"
+    assert init_integration.runtime_data.update_interval.total_seconds() == 30
+
+
+async def test_errors_are_explained(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The panel's refusal reaches the user in words; a server with its node down has no buttons."""
+    survival, creative = server_at(simulator, SURVIVAL), server_at(simulator, CREATIVE)
+    simulator.suspend(survival.identifier)
+    simulator.make_subuser(creative.identifier, ["control.console"])
+    await poll(hass, freezer)
+
+    with pytest.raises(HomeAssistantError, match="Survival is suspended on the panel") as err:
+        await _press(hass, entity_id_of(hass, "button", survival, "start_server"))
+    assert err.value.translation_key == "server_suspended"
+    with pytest.raises(HomeAssistantError, match="lacks the permission") as err:
+        await _press(hass, entity_id_of(hass, "button", creative, "start_server"))
+    assert err.value.translation_key == "missing_permission"
+    assert creative.power_signals == []
+
+    simulator.set_node_down(creative.identifier)
+    await poll(hass, freezer)
+    assert state_of(hass, "button", creative, "start_server") == STATE_UNAVAILABLE
