@@ -74,8 +74,9 @@ _SERVER_ERRORS = (
     PterodactylForbiddenError,
 )
 LEGACY_TRANSITION_POLL_INTERVAL = timedelta(seconds=10)
-# Polling jitter moves the computed boot time by up to the request latency; ignore such drift.
-_BOOT_TIME_TOLERANCE = timedelta(seconds=15)
+# Pterodactyl caches usage for 20 s, and polls jitter: the boot time computed from the uptime
+# drifts by that much between polls. A real reboot moves it by the whole previous uptime.
+_BOOT_TIME_TOLERANCE = timedelta(seconds=45)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
