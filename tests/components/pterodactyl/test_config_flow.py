@@ -74,7 +74,7 @@ def user_input(simulator: PanelSimulator, **changes: Any) -> dict[str, Any]:
 @pytest.mark.usefixtures("mock_setup_entry")
 @pytest.mark.parametrize(
     ("panel_flavor", "account_id"),
-    [("v1", "1"), ("pelican", "5a2f0c3e-7d1b-4c1a-9f4e-2b6d8e0a1c33")],
+    [("v1", "1"), ("pelican", "5a2f0c3e-7d1b-4c1a-9f4e-2b6d8e0a1c33"), ("legacy", "legacy")],
 )
 async def test_user_flow(hass: HomeAssistant, simulator: PanelSimulator, account_id: str) -> None:
     """A URL and a client key make an entry titled with the host, keyed by the account."""

@@ -35,7 +35,7 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.mark.parametrize("panel_flavor", ["v1", "pelican"])
+@pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
 async def test_setup_and_unload(
     hass: HomeAssistant,
     simulator: PanelSimulator,
