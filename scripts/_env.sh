@@ -7,6 +7,9 @@ MIN_PYTHON="3.14.2"
 # Bump when the provisioned root needs different packages: every cached root is then rebuilt.
 ROOT_RECIPE="forky-python3.14-r1"
 ROOT_PACKAGES="python3.14,python3.14-venv,ca-certificates"
+# Added to an existing root in place (no rebuild): a compiler for the Home Assistant requirements
+# that have no Python 3.14 wheel (pymicro-vad, pyspeex-noise), and chromium for the browser test.
+ROOT_EXTRA_PACKAGES="g++ python3.14-dev chromium fonts-liberation"
 CACHE_DIR="${PTERODACTYL_HA_CACHE:-/var/cache/pterodactyl-ha}"
 PY_ROOT="$CACHE_DIR/py314-root"
 

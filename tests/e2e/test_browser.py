@@ -1,0 +1,88 @@
+"""Debian's headless chromium logs in, toggles a server on the dashboard and takes screenshots."""
+
+import os
+from pathlib import Path
+import shutil
+
+import aiohttp
+from playwright.async_api import Page, async_playwright, expect
+import pytest
+
+from scripts.develop import DASHBOARD_URL, DEFAULT_PASSWORD, DEFAULT_USERNAME, REPO_ROOT
+from tests.e2e.conftest import Stack
+from tests.e2e.panel import read_state
+from tests.e2e.test_home_assistant import eventually
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.timeout(240)]
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+# As root, chromium needs --no-sandbox; the rest keeps it from calling home or updating itself.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The first load compiles the frontend's bundles in a cold browser: allow for a slow machine.
+expect.set_options(timeout=30_000)
+SERVER = "Valheim"  # offline at the start, and toggled by no other test
+
+
+async def log_in(page: Page, stack: Stack) -> None:
+    """Log in through Home Assistant's login page."""
+    await page.goto(f"{stack.base_url}/{DASHBOARD_URL}")
+    await page.get_by_role("textbox", name="Username").fill(DEFAULT_USERNAME)
+    password = page.get_by_role("textbox", name="Password")
+    await password.fill(DEFAULT_PASSWORD)
+    await password.press("Enter")
+    await page.wait_for_url(f"**/{DASHBOARD_URL}/**")
+
+
+async def test_dashboard_toggles_a_server(stack: Stack, tmp_path: Path) -> None:
+    """The dashboard shows every server; its power toggle starts one on the panel."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"no {CHROMIUM}: scripts/setup installs it into the provisioned root")
+        pytest.skip(f"no {CHROMIUM} (install Debian's chromium)")
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh profile every run
+            executable_path=CHROMIUM,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 860},
+        )
+        page = context.pages[0] if context.pages else await context.new_page()
+        try:
+            await log_in(page, stack)
+            for name in stack.servers:
+                await expect(page.locator("hui-entities-card", has_text=name)).to_be_visible()
+            card = page.locator("hui-entities-card", has_text=SERVER)
+            await expect(card.get_by_text("Offline")).to_be_visible()
+            await page.screenshot(path=tmp_path / "before.png")
+
+            await card.locator("ha-entity-toggle").first.click()
+            async with aiohttp.ClientSession() as session:
+                await eventually(
+                    lambda: read_state(session, stack.panel_url),
+                    lambda state: state[SERVER]["power"] == "running",
+                )
+            await expect(card.get_by_text("Running")).to_be_visible(timeout=30_000)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=tmp_path / "dashboard.png")
+
+            await page.goto(f"{stack.base_url}/config/devices/device/{stack.device_ids[SERVER]}")
+            await expect(page.get_by_text("Memory usage").first).to_be_visible()
+            await page.wait_for_timeout(1000)  # let the cards finish rendering
+            await page.screenshot(path=tmp_path / "device.png")
+        except BaseException:
+            await page.screenshot(path=tmp_path / "failure.png")
+            raise
+        finally:
+            await context.close()
+    for name in ("dashboard.png", "device.png"):
+        shutil.copyfile(tmp_path / name, SCREENSHOTS / name)

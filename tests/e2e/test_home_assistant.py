@@ -1,0 +1,161 @@
+"""Home Assistant with the integration, through its own REST and WebSocket APIs."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import json
+from typing import Any
+
+import pytest
+
+from custom_components.pterodactyl.const import DOMAIN
+from scripts.develop import DASHBOARD_KEYS, INTEGRATION_DIR, HomeAssistantClient
+from tests.e2e.conftest import Stack
+from tests.e2e.panel import read_state
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+BYTES_PER_UNIT = {
+    "B": 1,
+    "kB": 1000,
+    "KiB": 2**10,
+    "MB": 10**6,
+    "MiB": 2**20,
+    "GB": 10**9,
+    "GiB": 2**30,
+}
+ON_STATES = ("starting", "running")
+
+
+async def state_of(ha: HomeAssistantClient, entity_id: str) -> dict[str, Any]:
+    """Return an entity's state object."""
+    result: dict[str, Any] = await ha.call("GET", f"/api/states/{entity_id}")
+    return result
+
+
+async def eventually[T](
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 30.0
+) -> T:
+    """Call `probe` until `done` accepts its result; fail with the last result after `within` s."""
+    value = await probe()
+    async with asyncio.timeout(within):
+        while not done(value):
+            await asyncio.sleep(0.25)
+            value = await probe()
+    return value
+
+
+async def test_integration_loaded(stack: Stack, ha: HomeAssistantClient) -> None:
+    """The entry is loaded, the integration is a component, and nothing failed to set up."""
+    entries = await ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    assert [(e["entry_id"], e["state"]) for e in entries] == [(stack.entry_id, "loaded")]
+    assert DOMAIN in (await ha.call("GET", "/api/config"))["components"]
+    assert sorted(stack.servers) == ["Creative", "Rust", "Survival", "Valheim"]
+    # No integration failed to load (none lacks a requirement: nothing is installed at runtime),
+    # and the integration logged no error. (Others log that there is no ffmpeg binary.)
+    errors = [
+        line
+        for line in stack.log.splitlines()
+        if " ERROR " in line
+        and any(
+            f"[{name}" in line
+            for name in (
+                "homeassistant.setup",
+                "homeassistant.loader",
+                "homeassistant.config_entries",
+                "homeassistant.requirements",
+                "custom_components",
+            )
+        )
+    ]
+    assert errors == []
+    assert "Setup failed for" not in stack.log
+
+
+async def test_entities_match_simulator(stack: Stack, ha: HomeAssistantClient) -> None:
+    """Every server has its entities, showing the power state and usage the panel reported."""
+    for name, entities in stack.servers.items():
+        assert set(DASHBOARD_KEYS) <= set(entities)
+        # The panel's numbers change on every read: compare with the read Home Assistant last
+        # made, retrying when a poll happened while the states were being read.
+        for _ in range(20):
+            before = (await read_state(ha.session, stack.panel_url))[name]
+            states = {key: await state_of(ha, entities[key]) for key in DASHBOARD_KEYS}
+            after = (await read_state(ha.session, stack.panel_url))[name]
+            if before == after and after["last_stats"] is not None:
+                break
+            await asyncio.sleep(0.5)
+        else:
+            pytest.fail(f"{name}: no stable reading of the panel")
+        usage = after["last_stats"]
+        assert states["power"]["state"] == ("on" if usage["state"] in ON_STATES else "off")
+        assert states["state"]["state"] == usage["state"]
+        for key, field in (("memory_usage", "memory_bytes"), ("disk_usage", "disk_bytes")):
+            unit = states[key]["attributes"]["unit_of_measurement"]
+            shown = float(states[key]["state"]) * BYTES_PER_UNIT[unit]
+            assert shown == pytest.approx(usage[field], rel=1e-6, abs=1)
+        cpu = float(states["cpu_utilization"]["state"])
+        assert cpu == pytest.approx(usage["cpu_absolute"], abs=0.01)
+    running = (await read_state(ha.session, stack.panel_url))["Survival"]["last_stats"]
+    assert running["memory_bytes"] > 0  # the comparison above covered a running server too
+
+
+async def test_switch_starts_and_stops_the_server(stack: Stack, ha: HomeAssistantClient) -> None:
+    """Turning the switch on starts the simulated server; the states follow it both ways."""
+    switch = stack.servers["Creative"]["power"]
+    state_sensor = stack.servers["Creative"]["state"]
+    assert (await state_of(ha, switch))["state"] == "off"
+
+    await ha.call("POST", "/api/services/switch/turn_on", {"entity_id": switch})
+    panel = await eventually(
+        lambda: read_state(ha.session, stack.panel_url),
+        lambda state: state["Creative"]["power"] == "running",
+    )
+    assert panel["Creative"]["power"] == "running"
+    assert (await state_of(ha, switch))["state"] == "on"
+    await eventually(lambda: state_of(ha, state_sensor), lambda s: s["state"] == "running")
+
+    await ha.call("POST", "/api/services/switch/turn_off", {"entity_id": switch})
+    await eventually(
+        lambda: read_state(ha.session, stack.panel_url),
+        lambda state: state["Creative"]["power"] == "offline",
+    )
+    await eventually(lambda: state_of(ha, switch), lambda s: s["state"] == "off")
+    await eventually(lambda: state_of(ha, state_sensor), lambda s: s["state"] == "offline")
+
+
+async def test_send_command_reaches_the_panel(stack: Stack, ha: HomeAssistantClient) -> None:
+    """pterodactyl.send_command delivers the console line to the running server."""
+    answer = await ha.ws(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "send_command",
+            "service_data": {"command": "say Hello from the e2e test"},
+            "target": {"entity_id": stack.servers["Survival"]["power"]},
+        }
+    )
+    assert answer["success"], answer
+    panel = await read_state(ha.session, stack.panel_url)
+    assert panel["Survival"]["commands"][-1] == "say Hello from the e2e test"
+
+
+async def test_offline_server_command_fails_translated(
+    stack: Stack, ha: HomeAssistantClient
+) -> None:
+    """A command for an offline server fails with the translated explanation, and is not sent."""
+    answer = await ha.ws(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "send_command",
+            "service_data": {"command": "say nobody hears this"},
+            "target": {"entity_id": stack.servers["Rust"]["power"]},
+        }
+    )
+    strings = json.loads((INTEGRATION_DIR / "translations" / "en.json").read_text())
+    # Home Assistant drops the final period of translated exception messages.
+    expected = strings["exceptions"]["server_offline"]["message"].format(server="Rust").rstrip(".")
+    assert not answer["success"]
+    assert answer["error"]["translation_key"] == "server_offline"
+    assert answer["error"]["message"] == expected
+    assert (await read_state(ha.session, stack.panel_url))["Rust"]["commands"] == []
