@@ -17,6 +17,7 @@ from simulator.models import (
     Stats,
 )
 from simulator.panel import PanelSimulator
+from simulator.wings import WingsSettings
 
 __all__ = [
     "Access",
@@ -37,4 +38,5 @@ __all__ = [
     "ServerStatus",
     "SimServer",
     "Stats",
+    "WingsSettings",
 ]

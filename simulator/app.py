@@ -186,6 +186,8 @@ class ClientApi:
         http.validate(self.sim.spec, data, "signal", ["required", "string", f"in:{VALID_SIGNALS}"])
         self._daemon_reachable(server)
         server.apply_signal(PowerSignal(str(signal)))
+        # Sockets see the new state at once rather than at the next sample.
+        self.sim.wings.wake()
         return web.Response(status=204)
 
     async def command(self, request: web.Request) -> web.Response:
@@ -235,9 +237,15 @@ class ClientApi:
             node_url=origin,
             now_unix=sim.unix_time(),
             secret=sim.node_token,
+            lifetime=sim.token_lifetime,
         )
         return http.json_response(
-            {"data": {"token": token, "socket": wings.websocket_url(request.host, server)}}
+            {
+                "data": {
+                    "token": token,
+                    "socket": wings.websocket_url(request.host, server, secure=request.secure),
+                }
+            }
         )
 
     async def login(self, request: web.Request) -> web.Response:
@@ -254,6 +262,9 @@ class ClientApi:
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Log the request, add latency, apply faults and render panel errors."""
         sim = self.sim
+        if request.path.startswith(wings.WINGS_PREFIX):
+            # Wings is another daemon: its socket is not a panel request, so it is not logged.
+            return await handler(request)
         started = sim.clock()
         server = sim.server_for_path(request.path)
         record = RequestRecord(
@@ -329,4 +340,5 @@ def build_app(sim: PanelSimulator) -> web.Application:
     app.router.add_post(f"{SERVER_ROUTE}/command", api.command)
     if sim.spec.has_websocket_route:
         app.router.add_get(f"{SERVER_ROUTE}/websocket", api.websocket)
+        app.router.add_get(wings.WEBSOCKET_PATH, sim.wings.handle)
     return app

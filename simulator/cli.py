@@ -4,6 +4,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 import contextlib
+import ssl
 import sys
 from typing import TextIO
 
@@ -36,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--require-2fa", action="store_true", help="refuse client routes until 2FA is enabled"
     )
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     return parser
 
 
@@ -49,7 +52,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--port must be between 0 and 65535")
     if options.latency_ms < 0:
         parser.error("--latency-ms must be 0 or more")
+    if (options.tls_cert is None) != (options.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     return options
+
+
+def ssl_context_from(options: argparse.Namespace) -> ssl.SSLContext | None:
+    """Return the server TLS context the options ask for, None for plain HTTP."""
+    if options.tls_cert is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(options.tls_cert, options.tls_key)
+    return context
 
 
 def simulator_from(options: argparse.Namespace) -> PanelSimulator:
@@ -73,7 +87,7 @@ async def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None)
     options = parse_args(argv)
     stream = out if out is not None else sys.stdout
     sim = simulator_from(options)
-    url = await sim.start(options.host, options.port)
+    url = await sim.start(options.host, options.port, ssl_context=ssl_context_from(options))
     try:
         lines = [
             f"panel_url: {url}",

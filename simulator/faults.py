@@ -32,6 +32,9 @@ class Fault:
     kind: FaultKind
     # Only requests for this server (8-char identifier); None matches any request.
     server: str | None = None
+    # Only this exact path: "/api/client" is the server list alone, where `path_contains` would
+    # also match every other route.
+    path: str | None = None
     path_contains: str | None = None
     method: str | None = None
     # STATUS: the status (default 500); NON_JSON/HUGE_BODY: status of the response.
@@ -53,6 +56,8 @@ class Fault:
         if self.count is not None and self.hits >= self.count:
             return False
         if self.server is not None and self.server != server:
+            return False
+        if self.path is not None and self.path != path:
             return False
         if self.path_contains is not None and self.path_contains not in path:
             return False

@@ -4,6 +4,7 @@ from dataclasses import fields
 import random
 import re
 import secrets
+import ssl
 import time
 from types import TracebackType
 from typing import Literal, Self
@@ -17,6 +18,7 @@ from simulator.flavors import SPECS, Flavor, make_key
 from simulator.fleet import build_server, template_for
 from simulator.models import Access, Account, PowerState, ServerStatus, SimServer
 from simulator.ratelimit import RateLimiter
+from simulator.wings import TOKEN_LIFETIME, Wings, WingsSettings
 
 type KeyType = Literal["client", "application"]
 
@@ -45,6 +47,8 @@ class PanelSimulator:
         host_cores: int = 8,
         epoch: float | None = None,
         request_log_limit: int | None = None,
+        wings: WingsSettings | None = None,
+        token_lifetime: float = TOKEN_LIFETIME,
     ) -> None:
         """Create the panel; the first `running` servers start out running."""
         self.flavor = Flavor(flavor)
@@ -67,6 +71,10 @@ class PanelSimulator:
         self.client_key = self.new_client_key()
         self.application_key = self.new_application_key()
         self.node_token = secrets.token_urlsafe(48)
+        # Seconds a websocket token minted by GET /websocket stays valid (the panel: 10 min).
+        self.token_lifetime = token_lifetime
+        # The node's console websocket; `wings.settings` holds its (real-time) intervals.
+        self.wings = Wings(self, wings)
         self.servers: dict[str, SimServer] = {}
         self.requests: list[RequestRecord] = []
         # Long-running demos cap the log; tests keep everything.
@@ -211,8 +219,48 @@ class PanelSimulator:
         return self.set_state(identifier, status=status if installing else None)
 
     def set_node_down(self, identifier: str, down: bool = True) -> SimServer:
-        """Make the server's wings unreachable (v1/legacy: 504, Pelican: `missing`)."""
-        return self.set_state(identifier, node_down=down)
+        """Make the server's wings unreachable (v1/legacy: 504, Pelican: `missing`).
+
+        Open console sockets drop without a close frame and new ones are refused (502).
+        """
+        server = self.set_state(identifier, node_down=down)
+        if down:
+            self.wings.drop(identifier)
+        return server
+
+    # Wings websocket.
+
+    def console_line(self, identifier: str, line: str) -> None:
+        """Print a line on a server's console (sent to its sockets, kept for `send logs`)."""
+        self.wings.console_line(identifier, line)
+
+    def send_websocket_event(self, identifier: str, event: str, *args: str) -> None:
+        """Send any Wings event (`daemon error`, ...) to a server's authenticated sockets."""
+        self.wings.broadcast(self.server(identifier), event, *args)
+
+    async def disconnect_websockets(
+        self, identifier: str | None = None, *, abort: bool = False
+    ) -> int:
+        """Close a server's sockets (every socket for None); return how many were open."""
+        return await self.wings.disconnect(identifier, abort=abort)
+
+    def websocket_count(self, identifier: str | None = None) -> int:
+        """Return how many console sockets are open, for one server or all."""
+        return self.wings.count(identifier)
+
+    def websocket_connects(self, identifier: str) -> int:
+        """Return how many console sockets a server has accepted so far."""
+        return self.wings.connects[self.server(identifier).identifier]
+
+    def websocket_token_requests(self, identifier: str) -> int:
+        """Return how many GET /websocket requests were made for a server (refused ones too)."""
+        return len(self.api_requests(server=identifier, path_contains="/websocket"))
+
+    def expire_websocket_tokens(
+        self, identifier: str | None = None, *, remaining: float = 0.0
+    ) -> None:
+        """Make open sockets' tokens expire in `remaining` seconds and check them at once."""
+        self.wings.expire_tokens(identifier, remaining=remaining)
 
     def make_subuser(self, identifier: str, permissions: list[str]) -> SimServer:
         """Turn the account into a subuser of the server with these permissions."""
@@ -275,8 +323,14 @@ class PanelSimulator:
             self._app = build_app(self)
         return self._app
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on a real socket and return the base URL (port 0 picks a free port)."""
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None
+    ) -> str:
+        """Serve on a real socket and return the base URL (port 0 picks a free port).
+
+        With `ssl_context` the panel speaks HTTPS; after `stop()` it may start again on the
+        same port, with another certificate, as a panel does when its certificate is renewed.
+        """
         if self._runner is not None:
             raise RuntimeError("already started")
         # Cancel handlers whose client went away (delay faults) and do not wait on shutdown.
@@ -284,16 +338,18 @@ class PanelSimulator:
             self.app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None
         )
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
         self._runner = runner
         bound = runner.addresses[0]
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        self.url = f"http://{shown}:{bound[1]}"
+        scheme = "http" if ssl_context is None else "https"
+        self.url = f"{scheme}://{shown}:{bound[1]}"
         return self.url
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Close every console socket and its tasks, then stop serving."""
+        await self.wings.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -2,13 +2,16 @@
 
 import asyncio
 import io
+from pathlib import Path
 import re
+import ssl
 
 import aiohttp
 import pytest
 
 from simulator import PanelSimulator
 from simulator.cli import main, parse_args, serve, simulator_from
+from tests.certificates import make_certificate
 
 
 def test_defaults() -> None:
@@ -53,7 +56,13 @@ def test_options() -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--flavor", "nope"], ["--port", "70000"], ["--servers", "-1"], ["--latency-ms", "-5"]],
+    [
+        ["--flavor", "nope"],
+        ["--port", "70000"],
+        ["--servers", "-1"],
+        ["--latency-ms", "-5"],
+        ["--tls-cert", "panel.crt"],
+    ],
 )
 def test_bad_arguments(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as raised:
@@ -99,3 +108,27 @@ async def test_serve_prints_url_and_keys() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_serve_https(tmp_path: Path) -> None:
+    """--tls-cert and --tls-key serve the panel over HTTPS."""
+    certificate = make_certificate(tmp_path)
+    out = io.StringIO()
+    argv = ["--port", "0", "--tls-cert", str(certificate.cert_path)]
+    task = asyncio.create_task(serve([*argv, "--tls-key", str(certificate.key_path)], out=out))
+    try:
+        for _ in range(200):
+            if "panel_url" in out.getvalue():
+                break
+            await asyncio.sleep(0.01)
+        url = re.search(r"^panel_url: (https://127\.0\.0\.1:\d+)$", out.getvalue(), re.M)
+        assert url is not None
+        trusting = ssl.create_default_context(cafile=certificate.cert_path)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{url.group(1)}/auth/login", ssl=trusting) as response,
+        ):
+            assert response.status == 200
+    finally:
+        task.cancel()

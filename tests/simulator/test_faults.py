@@ -202,3 +202,13 @@ async def test_request_log_limit(make_panel: PanelFactory) -> None:
     for page in (1, 2, 3):
         await api.get(f"/api/client?page={page}")
     assert [r.query for r in api.sim.requests] == ["page=2", "page=3"]
+
+
+async def test_fault_on_one_exact_path(panel: PanelClient) -> None:
+    """A fault on "/api/client" hits the server list only, not the routes below it."""
+    server = next(iter(panel.sim.servers))
+    fault = panel.sim.inject_fault(Fault(FaultKind.STATUS, status=500, path="/api/client"))
+    assert (await panel.get("/api/client")).status == 500
+    assert (await panel.get("/api/client/account")).status == 200
+    assert (await panel.get(f"/api/client/servers/{server}/resources")).status == 200
+    assert fault.hits == 1

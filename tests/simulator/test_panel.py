@@ -1,9 +1,13 @@
 """The test-facing PanelSimulator API: fleet management and serving."""
 
+from pathlib import Path
+import ssl
+
 import aiohttp
 import pytest
 
 from simulator import Access, Limits, ManualClock, PanelSimulator, PowerState, ServerStatus
+from tests.certificates import make_certificate
 from tests.simulator.conftest import PanelClient
 
 
@@ -87,3 +91,33 @@ async def test_servers_added_while_serving(panel: PanelClient) -> None:
     assert (await panel.get("/api/client")).json["meta"]["pagination"]["total"] == 4
     panel.sim.remove_server(added.identifier)
     assert (await panel.get(f"/api/client/servers/{added.identifier}")).status == 404
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_https_and_restart_with_another_certificate(tmp_path: Path) -> None:
+    """The panel serves HTTPS, and restarts on the same port with a renewed certificate."""
+    first, second = make_certificate(tmp_path, "first"), make_certificate(tmp_path, "second")
+    sim = PanelSimulator(servers=1)
+    url = await sim.start(ssl_context=first.server_context())
+    headers = {"Authorization": f"Bearer {sim.client_key}", "Accept": "application/json"}
+    try:
+        assert url.startswith("https://127.0.0.1:")
+        for certificate in (first, second):
+            trusting = ssl.create_default_context(cafile=certificate.cert_path)
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"{url}/api/client", headers=headers, ssl=trusting) as response,
+            ):
+                assert response.status == 200
+            if certificate is first:
+                await sim.stop()
+                port = int(url.rsplit(":", 1)[1])
+                assert await sim.start(port=port, ssl_context=second.server_context()) == url
+        # The first certificate no longer matches what the panel presents.
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientConnectorCertificateError):
+                await session.get(
+                    f"{url}/api/client", ssl=ssl.create_default_context(cafile=first.cert_path)
+                )
+    finally:
+        await sim.stop()

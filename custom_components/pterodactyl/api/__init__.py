@@ -28,13 +28,17 @@ from .models import (
     Server,
     ServerLimits,
     ServerState,
+    ServerStats,
     Utilization,
     WebsocketCredentials,
 )
+from .websocket import Backoff, ConnectionState, ServerSocket, TokenLimiter
 
 __all__ = [
     "Account",
+    "Backoff",
     "ConflictReason",
+    "ConnectionState",
     "PanelFlavor",
     "PowerSignal",
     "PterodactylApiError",
@@ -57,7 +61,10 @@ __all__ = [
     "RateLimitStatus",
     "Server",
     "ServerLimits",
+    "ServerSocket",
     "ServerState",
+    "ServerStats",
+    "TokenLimiter",
     "Utilization",
     "WebsocketCredentials",
     "normalize_url",

@@ -132,6 +132,16 @@ class PterodactylClient:
         """Describe the client without its API key."""
         return f"PterodactylClient({self.base_url!r}, flavor={self.flavor})"
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """Return the HTTP session, which the Wings websocket shares."""
+        return self._session
+
+    @property
+    def verify_ssl(self) -> bool:
+        """Return whether TLS certificates are verified (the websocket follows the same rule)."""
+        return self._ssl
+
     def server_url(self, identifier: str) -> str:
         """Return the server's page on the panel, for people to open."""
         return f"{self.base_url}/server/{identifier}"

@@ -86,6 +86,33 @@ class Utilization:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServerStats:
+    """One Wings `stats` event: bytes, CPU in % of one core, uptime in seconds."""
+
+    state: ServerState
+    memory_bytes: int
+    memory_limit_bytes: int
+    cpu_percent: float
+    disk_bytes: int
+    network_rx_bytes: int
+    network_tx_bytes: int
+    uptime_seconds: float
+
+    def to_utilization(self, *, is_suspended: bool = False) -> Utilization:
+        """Return the same numbers as /resources would; Wings does not know about suspension."""
+        return Utilization(
+            state=self.state,
+            is_suspended=is_suspended,
+            memory_bytes=self.memory_bytes,
+            disk_bytes=self.disk_bytes,
+            cpu_percent=self.cpu_percent,
+            network_rx_bytes=self.network_rx_bytes,
+            network_tx_bytes=self.network_tx_bytes,
+            uptime_seconds=self.uptime_seconds,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebsocketCredentials:
     """A short-lived token and the Wings websocket URL it opens."""
 

@@ -1,11 +1,20 @@
 """Turn the panel's JSON into models; anything unexpected is PterodactylInvalidResponseError."""
 
+import json
 from typing import Any, Final, cast
 
 from yarl import URL
 
 from .exceptions import PterodactylInvalidResponseError
-from .models import Account, Server, ServerLimits, ServerState, Utilization, WebsocketCredentials
+from .models import (
+    Account,
+    Server,
+    ServerLimits,
+    ServerState,
+    ServerStats,
+    Utilization,
+    WebsocketCredentials,
+)
 
 MEBIBYTE: Final = 1024 * 1024
 # Larger than any real counter (8 EiB); beyond it a value is garbage, not usage.
@@ -230,4 +239,32 @@ def parse_websocket_credentials(payload: dict[str, Any] | None) -> WebsocketCred
         raise _invalid("websocket URL")
     return WebsocketCredentials(
         token=_string(data.get("token"), "websocket token"), socket_url=socket_url
+    )
+
+
+def parse_power_state(raw: Any) -> ServerState:
+    """Parse the state of a Wings `status` event."""
+    state = _STATES.get(raw) if isinstance(raw, str) else None
+    if state is None:
+        raise _invalid("server state")
+    return state
+
+
+def parse_stats_event(raw: str) -> ServerStats:
+    """Parse the JSON argument of a Wings `stats` event (server/resources.go)."""
+    try:
+        stats = _object(json.loads(raw), "stats event")
+    # UnicodeDecodeError is a ValueError; absurdly deep nesting exhausts the recursion limit.
+    except ValueError, RecursionError:
+        raise _invalid("stats event") from None
+    network = _object(stats.get("network", {}), "network usage")
+    return ServerStats(
+        state=parse_power_state(stats.get("state")),
+        memory_bytes=int(_number(stats.get("memory_bytes"), "memory usage")),
+        memory_limit_bytes=int(_number(stats.get("memory_limit_bytes", 0), "memory limit")),
+        cpu_percent=float(_number(stats.get("cpu_absolute"), "cpu usage")),
+        disk_bytes=int(_number(stats.get("disk_bytes", 0), "disk usage")),
+        network_rx_bytes=int(_number(network.get("rx_bytes", 0), "network usage")),
+        network_tx_bytes=int(_number(network.get("tx_bytes", 0), "network usage")),
+        uptime_seconds=_number(stats.get("uptime", 0), "uptime") / 1000,
     )

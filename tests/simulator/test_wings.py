@@ -1,0 +1,458 @@
+"""The simulated Wings console websocket: auth, Origin, events, tokens and test controls."""
+
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from simulator import Access, Flavor, ManualClock, PanelSimulator, PowerState, WingsSettings
+from simulator.wings import mint_token
+
+from .conftest import PanelClient, PanelFactory
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+def fast() -> WingsSettings:
+    """Return fresh socket timings fast enough for tests (tests change them freely)."""
+    return WingsSettings(
+        stats_interval=0.05,
+        token_check_interval=0.05,
+        state_check_interval=0.01,
+        console_interval=None,
+    )
+
+
+QUIET = 0.15
+
+
+class Socket:
+    """A raw console socket to the simulator, as a test drives it."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Wrap an open socket."""
+        self.ws = ws
+
+    async def send(self, event: str, *args: str) -> None:
+        """Send one frame."""
+        await self.ws.send_json({"event": event, "args": list(args)})
+
+    async def frame(self, within: float = 2.0) -> tuple[str, list[str]]:
+        """Return the next frame's event and args."""
+        message = await self.ws.receive(timeout=within)
+        assert message.type is aiohttp.WSMsgType.TEXT, message
+        frame: dict[str, Any] = json.loads(message.data)
+        return frame["event"], frame["args"]
+
+    async def expect(self, event: str, within: float = 2.0) -> list[str]:
+        """Skip frames until `event`; return its args."""
+        async with asyncio.timeout(within):
+            while True:
+                name, args = await self.frame(within)
+                if name == event:
+                    return args
+
+    async def drain(self) -> list[tuple[str, list[str]]]:
+        """Return every frame that arrives in the next moment (running servers never go quiet)."""
+        return await self.collect(QUIET)
+
+    async def collect(self, seconds: float) -> list[tuple[str, list[str]]]:
+        """Return every frame that arrives within `seconds`."""
+        frames: list[tuple[str, list[str]]] = []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    frames.append(await self.frame())
+        return frames
+
+    async def auth(self, token: str) -> list[tuple[str, list[str]]]:
+        """Authenticate and return the frames Wings answers with."""
+        await self.send("auth", token)
+        return await self.drain()
+
+
+@pytest.fixture
+async def sim(make_panel: PanelFactory) -> PanelClient:
+    """Return a v1 panel with fast socket timers; server 0 runs, 1 and 2 are offline."""
+    return await make_panel(wings=fast())
+
+
+async def credentials(panel: PanelClient, identifier: str) -> tuple[str, str]:
+    """Return a fresh token and socket URL from GET /websocket."""
+    reply = await panel.get(f"/api/client/servers/{identifier}/websocket")
+    assert reply.status == 200, reply.text
+    data: dict[str, str] = reply.json["data"]
+    return data["token"], data["socket"]
+
+
+async def connect(
+    panel: PanelClient, identifier: str, *, origin: str | None = "panel", auth: bool = True
+) -> Socket:
+    """Open a server's socket with the panel's Origin and (by default) authenticate."""
+    token, url = await credentials(panel, identifier)
+    sent_origin = panel.sim.url if origin == "panel" else origin
+    ws = await panel.session.ws_connect(url, origin=sent_origin)
+    socket = Socket(ws)
+    if auth:
+        await socket.send("auth", token)
+        assert await socket.frame() == ("auth success", [])
+    return socket
+
+
+def ids(panel: PanelClient) -> list[str]:
+    """Return the simulator's server identifiers in order."""
+    return list(panel.sim.servers)
+
+
+def events(frames: list[tuple[str, list[str]]]) -> list[str]:
+    """Return just the event names."""
+    return [name for name, _ in frames]
+
+
+async def test_auth_offline_server(sim: PanelClient) -> None:
+    """An offline server answers auth with its status and one stats frame, then stays quiet."""
+    socket = await connect(sim, ids(sim)[1])
+    assert await socket.frame() == ("status", ["offline"])
+    name, args = await socket.frame()
+    assert name == "stats"
+    stats = json.loads(args[0])
+    assert set(stats) == {
+        "memory_bytes", "memory_limit_bytes", "cpu_absolute", "network", "uptime", "state",
+        "disk_bytes",
+    }  # fmt: skip
+    assert stats["state"] == "offline"
+    assert set(stats["network"]) == {"rx_bytes", "tx_bytes"}
+    assert await socket.drain() == []
+    assert sim.sim.websocket_count() == 1
+    assert sim.sim.websocket_connects(ids(sim)[1]) == 1
+
+
+async def test_stats_cadence_while_running(sim: PanelClient) -> None:
+    """A running server streams stats about every stats_interval, and `send stats` adds one."""
+    socket = await connect(sim, ids(sim)[0])
+    assert await socket.frame() == ("status", ["running"])
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    stats = [json.loads((await socket.expect("stats"))[0]) for _ in range(5)]
+    elapsed = loop.time() - started
+    assert 0.1 <= elapsed < 1.0
+    assert all(s["state"] == "running" and s["memory_bytes"] > 0 for s in stats)
+    assert stats[0]["uptime"] > 0
+    await socket.send("send stats")
+    assert (await socket.frame())[0] == "stats"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed", "status"),
+    [
+        ("https://evil.example.com", [], 403),
+        (None, [], 403),
+        ("https://evil.example.com", ["https://evil.example.com"], 101),
+        ("https://anything.example.com", ["*"], 101),
+    ],
+)
+async def test_origin_check(
+    sim: PanelClient, origin: str | None, allowed: list[str], status: int
+) -> None:
+    """Only the panel URL (or an allowed origin) may open the socket; others get 403."""
+    sim.sim.wings.settings.allowed_origins = allowed
+    if status == 403:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as excinfo:
+            await connect(sim, ids(sim)[1], origin=origin, auth=False)
+        assert excinfo.value.status == 403
+        assert sim.sim.websocket_count() == 0
+    else:
+        await connect(sim, ids(sim)[1], origin=origin)
+
+
+async def test_unknown_server_404(sim: PanelClient) -> None:
+    """Wings knows servers by full uuid only."""
+    assert sim.sim.url is not None
+    base = sim.sim.url.replace("http", "ws")
+    for key in ("00000000-0000-4000-8000-000000000000", ids(sim)[0]):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as excinfo:
+            await sim.session.ws_connect(f"{base}/api/servers/{key}/ws", origin=sim.sim.url)
+        assert excinfo.value.status == 404
+
+
+async def test_bad_tokens(sim: PanelClient, clock: ManualClock) -> None:
+    """Garbage, forged, foreign, expired and connect-less tokens get `jwt error`."""
+    first, second = ids(sim)[0], ids(sim)[1]
+    socket = await connect(sim, second, auth=False)
+    await socket.send("send stats")
+    assert await socket.frame() == ("jwt error", ["jwt: no jwt present"])
+    assert await socket.auth("not-a-token") == [("jwt error", ["jwt: malformed token"])]
+    token, _ = await credentials(sim, second)
+    head, body, _ = token.split(".")
+    forged = f"{head}.{body}.AAAA"
+    assert await socket.auth(forged) == [("jwt error", ["jwt: HMAC verification failed"])]
+    foreign, _ = await credentials(sim, first)
+    assert await socket.auth(foreign) == [("jwt error", ["jwt: server UUID mismatch"])]
+    server = sim.sim.servers[second]
+    no_connect = mint_token(
+        server=server,
+        account=sim.sim.account,
+        permissions=["control.console"],
+        panel_url="",
+        node_url="",
+        now_unix=sim.sim.unix_time(),
+        secret=sim.sim.node_token,
+    )
+    assert await socket.auth(no_connect) == [("jwt error", ["jwt: missing connect permission"])]
+    clock.advance(601)
+    assert await socket.auth(token) == [("jwt error", ["jwt: exp claim is invalid"])]
+    fresh, _ = await credentials(sim, second)
+    assert events(await socket.auth(fresh)) == ["auth success", "status", "stats"]
+
+
+async def test_status_follows_power_changes(sim: PanelClient, clock: ManualClock) -> None:
+    """`set state` and the HTTP power route both show as `status` events as the state moves."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    await socket.send("set state", "start")
+    assert await socket.expect("status") == ["starting"]
+    assert sim.sim.servers[identifier].power_signals == ["start"]
+    # Stats flow while the container is up, starting included.
+    assert json.loads((await socket.expect("stats"))[0])["state"] == "starting"
+    clock.advance(3)
+    assert await socket.expect("status") == ["running"]
+    reply = await sim.power(identifier, "kill")
+    assert reply.status == 204
+    assert await socket.expect("status", within=0.5) == ["offline"]
+    # Offline again: no more periodic stats.
+    assert "stats" not in events(await socket.drain())
+
+
+async def test_set_state_permissions(sim: PanelClient) -> None:
+    """Without the signal's permission `set state` is ignored; an invalid signal is an error."""
+    identifier = ids(sim)[1]
+    sim.sim.make_subuser(identifier, ["websocket.connect", "control.console"])
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    await socket.send("set state", "start")
+    assert await socket.drain() == []
+    assert sim.sim.servers[identifier].power_state is PowerState.OFFLINE
+    await socket.send("set state", "explode")
+    name, args = await socket.frame()
+    assert name == "daemon error"
+    assert args[0].startswith(f"Error Event [{sim.sim.servers[identifier].uuid}]: ")
+
+
+async def test_console_lines(sim: PanelClient) -> None:
+    """Test-pushed lines reach the socket, `send logs` replays them while running."""
+    identifier = ids(sim)[0]
+    socket = await connect(sim, identifier)
+    await socket.expect("status")
+    sim.sim.console_line(identifier, "Steve joined the game")
+    assert await socket.expect("console output") == ["Steve joined the game"]
+    sim.sim.console_line(identifier, "Alex joined the game")
+    await socket.expect("console output")
+    await socket.send("send logs")
+    replay = [args[0] for name, args in await socket.drain() if name == "console output"]
+    assert replay == ["Steve joined the game", "Alex joined the game"]
+
+
+async def test_console_on_transitions_and_chatter(sim: PanelClient, clock: ManualClock) -> None:
+    """A booting Minecraft server prints its boot lines; a running one chats periodically."""
+    sim.sim.wings.settings.console_interval = 0.05
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    await socket.send("set state", "start")
+    await socket.expect("status")
+    clock.advance(3)
+    lines = [args[0] for name, args in await socket.collect(0.4) if name == "console output"]
+    assert any("Starting minecraft server" in line for line in lines)
+    assert any("Done (" in line for line in lines)
+    assert any("Saving the game" in line for line in lines)
+
+
+async def test_send_logs_offline_is_silent(sim: PanelClient) -> None:
+    """Wings replays logs only while the server runs."""
+    identifier = ids(sim)[1]
+    sim.sim.console_line(identifier, "old line")
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    await socket.send("send logs")
+    assert await socket.drain() == []
+
+
+async def test_commands(sim: PanelClient) -> None:
+    """Commands are recorded while running; ignored offline or without control.console."""
+    running, offline = ids(sim)[0], ids(sim)[1]
+    socket = await connect(sim, running)
+    await socket.send("send command", "say hello")
+    await socket.drain()
+    assert sim.sim.servers[running].commands == ["say hello"]
+    quiet = await connect(sim, offline)
+    await quiet.send("send command", "say nobody")
+    await quiet.drain()
+    assert sim.sim.servers[offline].commands == []
+    sim.sim.make_subuser(running, ["websocket.connect"])
+    limited = await connect(sim, running)
+    await limited.send("send command", "op me")
+    await limited.drain()
+    assert sim.sim.servers[running].commands == ["say hello"]
+
+
+async def test_token_expiring_expired_and_renewal(sim: PanelClient, clock: ManualClock) -> None:
+    """Warnings come at <= 60 s and at 0; re-auth on the same socket sends no new status."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    clock.advance(545)
+    assert await socket.expect("token expiring", within=0.5) == []
+    clock.advance(60)
+    assert await socket.expect("token expired", within=0.5) == []
+    # The token no longer opens anything: requests get `jwt error`, events stop.
+    await socket.send("send stats")
+    assert await socket.expect("jwt error") == ["jwt: exp claim is invalid"]
+    sim.sim.console_line(identifier, "unseen")
+    assert "console output" not in events(await socket.drain())
+    fresh, _ = await credentials(sim, identifier)
+    frames = events(await socket.auth(fresh))
+    # Warnings sent before the new token was read may still arrive first.
+    after = frames[frames.index("auth success") + 1 :]
+    assert "status" not in after
+    assert "token expired" not in after + events(await socket.drain())
+    assert sim.sim.websocket_connects(identifier) == 1
+
+
+async def test_expire_tokens_early(sim: PanelClient) -> None:
+    """A test can make open sockets' tokens expire (or nearly) at once."""
+    first, second = ids(sim)[1], ids(sim)[2]
+    one = await connect(sim, first)
+    two = await connect(sim, second)
+    await one.drain()
+    await two.drain()
+    sim.sim.expire_websocket_tokens(first, remaining=30)
+    assert await one.expect("token expiring", within=0.5) == []
+    sim.sim.expire_websocket_tokens()
+    assert await one.expect("token expired", within=0.5) == []
+    assert await two.expect("token expired", within=0.5) == []
+
+
+async def test_token_lifetime_setting(make_panel: PanelFactory, clock: ManualClock) -> None:
+    """A shorter token lifetime makes GET /websocket mint shorter-lived tokens."""
+    panel = await make_panel(wings=fast(), token_lifetime=90)
+    socket = await connect(panel, ids(panel)[1])
+    await socket.drain()
+    clock.advance(31)
+    assert await socket.expect("token expiring", within=0.5) == []
+
+
+async def test_forced_disconnects(sim: PanelClient) -> None:
+    """A test closes one server's sockets, or drops them all like a crashed node."""
+    first, second = ids(sim)[0], ids(sim)[1]
+    one = await connect(sim, first)
+    two = await connect(sim, second)
+    assert sim.sim.websocket_count() == 2
+    assert await sim.sim.disconnect_websockets(first) == 1
+    async with asyncio.timeout(1):
+        while (message := await one.ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            pass
+    assert message.type is aiohttp.WSMsgType.CLOSE
+    assert message.data == 1001
+    assert await sim.sim.disconnect_websockets(abort=True) == 1
+    async with asyncio.timeout(1):
+        while (await two.ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            pass
+    await asyncio.sleep(0.05)
+    assert sim.sim.websocket_count() == 0
+
+
+async def test_node_down_drops_and_refuses(sim: PanelClient) -> None:
+    """A node going down drops its sockets; new ones fail until it is back."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    sim.sim.set_node_down(identifier)
+    async with asyncio.timeout(1):
+        while (await socket.ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            pass
+    with pytest.raises(aiohttp.WSServerHandshakeError) as excinfo:
+        await connect(sim, identifier)
+    assert excinfo.value.status == 502
+    sim.sim.set_node_down(identifier, down=False)
+    await connect(sim, identifier)
+
+
+async def test_counts_and_received(sim: PanelClient) -> None:
+    """Token requests and inbound events are counted per server."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.send("send stats")
+    await socket.send("bogus event")
+    await socket.ws.send_str("not json")
+    await socket.ws.send_bytes(b"binary")
+    await socket.drain()
+    assert sim.sim.websocket_token_requests(identifier) == 1
+    assert sim.sim.wings.received[identifier] == ["auth", "send stats", "bogus event"]
+    # The socket is not a panel request: the panel's log has only the token request.
+    assert [r.path for r in sim.sim.requests if identifier in r.path or r.server] == [
+        f"/api/client/servers/{identifier}/websocket"
+    ]
+
+
+async def test_send_raw_and_event(sim: PanelClient) -> None:
+    """Tests can send any frame, valid or not, to a server's sockets."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    sim.sim.send_websocket_event(identifier, "daemon error", "boom")
+    assert await socket.frame() == ("daemon error", ["boom"])
+    sim.sim.wings.send_raw(identifier, "garbage")
+    message = await socket.ws.receive(timeout=1)
+    assert message.data == "garbage"
+
+
+async def test_pelican_token_limit(make_panel: PanelFactory) -> None:
+    """Pelican refuses the sixth token request a minute for one server."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    identifier = ids(panel)[1]
+    statuses = [
+        (await panel.get(f"/api/client/servers/{identifier}/websocket")).status for _ in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    assert panel.sim.websocket_token_requests(identifier) == 6
+
+
+async def test_no_websocket_permission(make_panel: PanelFactory) -> None:
+    """A subuser without websocket.connect gets 403 from GET /websocket."""
+    panel = await make_panel(wings=fast())
+    identifier = ids(panel)[1]
+    panel.sim.servers[identifier].access = Access.SUBUSER
+    panel.sim.servers[identifier].permissions = ["control.console"]
+    reply = await panel.get(f"/api/client/servers/{identifier}/websocket")
+    assert reply.status == 403
+
+
+@pytest.fixture
+async def own_sim() -> AsyncIterator[PanelSimulator]:
+    """Serve a simulator this test stops itself."""
+    sim = PanelSimulator(clock=ManualClock(), wings=fast())
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+async def test_stop_cleans_up(own_sim: PanelSimulator) -> None:
+    """Stopping the simulator closes every socket and ends every task it started."""
+    async with aiohttp.ClientSession() as session:
+        panel = PanelClient(own_sim, session)
+        sockets = [await connect(panel, identifier) for identifier in ids(panel)]
+        assert own_sim.websocket_count() == 3
+        await own_sim.stop()
+        for socket in sockets:
+            async with asyncio.timeout(1):
+                while (await socket.ws.receive()).type is aiohttp.WSMsgType.TEXT:
+                    pass
+        assert own_sim.websocket_count() == 0
+        lingering = [
+            t for t in asyncio.all_tasks() if t.get_name().startswith("wings") and not t.done()
+        ]
+        assert lingering == []
