@@ -1,0 +1,1 @@
+"""Tests of pterodactyl-ha: the panel client, the simulator, the integration, end to end."""
