@@ -67,7 +67,7 @@ in_env() {
   fi
   local passthrough=()
   local name
-  for name in CI PYTEST_ADDOPTS PTERODACTYL_HA_DEVELOP_URL PTERODACTYL_HA_DEVELOP_KEY TERM; do
+  for name in CI PYTEST_ADDOPTS PTERODACTYL_HA_DEVELOP_URL PTERODACTYL_HA_DEVELOP_KEY PTERODACTYL_HA_SCREENSHOTS TERM; do
     if [ -n "${!name:-}" ]; then passthrough+=("$name=${!name}"); fi
   done
   unshare --mount --propagation private -- /bin/bash -c '
