@@ -94,12 +94,21 @@ def _optional_number(value: Any, what: str) -> int | float | None:
     return None if value is None else _number(value, what)
 
 
+def _scaled(value: Any, what: str, scale: int) -> int:
+    """Return a count of `scale`-byte units in bytes, sane after scaling too."""
+    scaled = int(_number(value, what) * scale)
+    # A sane count of MiB can still be an absurd count of bytes.
+    if scaled >= MAX_NUMBER:
+        raise _invalid(what)
+    return scaled
+
+
 def _limit(value: Any, what: str, scale: int = 1) -> int | float | None:
     """Read a limit, where 0 (or null) means unlimited and becomes None."""
     number = _optional_number(value, what)
     if not number:
         return None
-    return int(number * scale) if scale != 1 else number
+    return _scaled(number, what, scale) if scale != 1 else number
 
 
 def parse_account(payload: dict[str, Any] | None) -> tuple[Account, bool]:
@@ -213,8 +222,8 @@ def parse_legacy_utilization(payload: dict[str, Any] | None) -> Utilization:
     return Utilization(
         state=state,
         is_suspended=False,
-        memory_bytes=int(_number(memory.get("current"), "memory usage") * MEBIBYTE),
-        disk_bytes=int(_number(disk.get("current"), "disk usage") * MEBIBYTE),
+        memory_bytes=_scaled(memory.get("current"), "memory usage", MEBIBYTE),
+        disk_bytes=_scaled(disk.get("current"), "disk usage", MEBIBYTE),
         cpu_percent=float(_number(cpu.get("current"), "cpu usage")),
         network_rx_bytes=None,
         network_tx_bytes=None,
