@@ -337,6 +337,7 @@ class PanelSimulator:
         runner = web.AppRunner(
             self.app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None
         )
+        self.wings.open()
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()

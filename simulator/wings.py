@@ -252,6 +252,11 @@ class Wings:
         for writer in self._writers:
             writer.cancel()
         await asyncio.gather(*self._writers, return_exceptions=True)
+        # Still refusing sockets: a client reconnecting while the HTTP server shuts down would
+        # restart the pump after this. open() accepts them again.
+
+    def open(self) -> None:
+        """Accept sockets again (the simulator starts after a stop)."""
         self._closing = False
 
     # The socket.

@@ -43,6 +43,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) 
         unique_id = entry_unique_id(client.base_url, coordinator.account.id)
         _async_adopt_unique_id(hass, entry, unique_id)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await coordinator.async_start_push()
     return True
 
 
@@ -61,7 +62,7 @@ def _async_adopt_unique_id(
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
-    """Unload the platforms; the coordinator stops with the entry."""
+    """Unload the platforms; the coordinator, its websockets with it, stops with the entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -22,6 +22,7 @@ from yarl import URL
 from . import entry_unique_id
 from .api import Account, PterodactylClient, PterodactylError, PterodactylInvalidURLError
 from .const import (
+    CONF_CONSOLE_EVENTS,
     CONF_UPDATE_INTERVAL,
     CONF_VERIFY_SSL,
     DEFAULT_UPDATE_INTERVAL,
@@ -68,6 +69,7 @@ OPTIONS_SCHEMA = probatio.Schema(
                 mode=NumberSelectorMode.BOX,
             )
         ),
+        probatio.Required(CONF_CONSOLE_EVENTS, default=False): bool,
     }
 )
 
@@ -229,15 +231,16 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class PterodactylOptionsFlow(OptionsFlowWithReload):
-    """Change how often the panel is polled; the entry reloads with the new interval."""
+    """Change the polling interval and console events; the entry reloads with them."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the update interval."""
+        """Ask for the update interval and whether to fire console events."""
         if user_input is not None:
             return self.async_create_entry(
                 data={
                     **self.config_entry.options,
                     CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
+                    CONF_CONSOLE_EVENTS: user_input[CONF_CONSOLE_EVENTS],
                 }
             )
         return self.async_show_form(
@@ -247,7 +250,8 @@ class PterodactylOptionsFlow(OptionsFlowWithReload):
                 {
                     CONF_UPDATE_INTERVAL: self.config_entry.options.get(
                         CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL
-                    )
+                    ),
+                    CONF_CONSOLE_EVENTS: self.config_entry.options.get(CONF_CONSOLE_EVENTS, False),
                 },
             ),
         )

@@ -9,6 +9,7 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_VERIFY_SSL: Final = "verify_ssl"
 CONF_UPDATE_INTERVAL: Final = "update_interval"
+CONF_CONSOLE_EVENTS: Final = "console_events"
 
 DEFAULT_UPDATE_INTERVAL: Final = 30  # seconds
 MIN_UPDATE_INTERVAL: Final = 10  # seconds
@@ -18,6 +19,15 @@ SERVER_LIST_INTERVAL: Final = timedelta(minutes=5)
 TRANSITION_POLL_INTERVAL: Final = timedelta(seconds=2)
 # Give up waiting for the panel to show a power action's effect after this long.
 POWER_ACTION_TIMEOUT: Final = timedelta(minutes=2)
+# Wings sends stats about once a second: writing each would add a recorder row per second per
+# sensor. A server's pushed usage is written at most this often; power state changes at once.
+PUSH_WRITE_INTERVAL: Final = 5.0  # seconds
+
+EVENT_CONSOLE_OUTPUT: Final = "pterodactyl_console_output"
+# Console events per server: a sustained rate and a burst, so a flooding game (a crash dump,
+# a spammy plugin) cannot flood the event bus and every automation listening to it.
+CONSOLE_EVENT_RATE: Final = 20.0  # lines per second
+CONSOLE_EVENT_BURST: Final = 50
 
 ATTR_COMMAND: Final = "command"
 ATTR_SIGNAL: Final = "signal"

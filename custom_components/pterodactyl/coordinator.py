@@ -1,12 +1,14 @@
-"""The coordinator: one per panel account, polling every server's usage concurrently."""
+"""The coordinator: one per panel account; Wings pushes usage, or the panel is polled for it."""
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -14,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     Account,
     ConflictReason,
+    ConnectionState,
     PanelFlavor,
     PowerSignal,
     PterodactylAuthenticationError,
@@ -27,6 +30,7 @@ from .api import (
     Server,
     ServerLimits,
     ServerState,
+    ServerStats,
     Utilization,
 )
 from .const import (
@@ -35,10 +39,12 @@ from .const import (
     DOMAIN,
     LOGGER,
     POWER_ACTION_TIMEOUT,
+    PUSH_WRITE_INTERVAL,
     SERVER_LIST_INTERVAL,
     TRANSITION_POLL_INTERVAL,
 )
 from .helpers import auth_failed_error, update_failed_error
+from .push import PushManager
 
 type PterodactylConfigEntry = ConfigEntry[PterodactylCoordinator]
 
@@ -174,7 +180,7 @@ def _power_action(
 
 
 class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
-    """Polls one panel account: the server list every few minutes, usage every interval."""
+    """One panel account: the server list every few minutes; usage pushed, else polled."""
 
     config_entry: PterodactylConfigEntry
     account: Account  # read once in _async_setup, before the first update
@@ -198,6 +204,11 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self._servers_listed_at: datetime | None = None
         self._actions: dict[str, _PowerAction] = {}
         self._next_full_poll: datetime | None = None
+        self.push = PushManager(self)
+        # Pushed usage waiting for its server's next write (see PUSH_WRITE_INTERVAL).
+        self._pending: dict[str, ServerData] = {}
+        self._written_at: dict[str, float] = {}
+        self._write_timers: dict[str, asyncio.TimerHandle] = {}
 
     @override
     async def _async_setup(self) -> None:
@@ -209,9 +220,31 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         except PterodactylError as err:
             raise update_failed_error(err) from err
 
+    async def async_start_push(self) -> None:
+        """Let Wings push usage from now on; panels before 1.0 have no websocket: poll them."""
+        if self.client.flavor is PanelFlavor.LEGACY:
+            return
+        # The coordinator of an entry is shut down on unload only; its sockets end with Home
+        # Assistant too, and their pending writes must not fire after the stop.
+        self.config_entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_stop_push)
+        )
+        await self.push.async_start(self._servers)
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop polling and pushing."""
+        await super().async_shutdown()
+        await self._async_stop_push()
+
+    async def _async_stop_push(self, event: Event | None = None) -> None:
+        """Close every websocket and drop the writes still waiting."""
+        await self.push.async_stop()
+        self._cancel_pending_writes()
+
     @override
     async def _async_update_data(self) -> PterodactylData:
-        """Read the server list when due, then the usage of every server (or the ones changing)."""
+        """Read the server list when due, then the usage of the servers that Wings does not push."""
         full = self._full_poll_due()
         try:
             if full and self._server_list_due():
@@ -219,9 +252,14 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             # Between full polls only the servers under a power action are read: fast polling
             # then costs one request per changing server, not one per server on the panel.
             results = await self.client.get_utilizations(
-                self._servers
-                if full
-                else [i for i in self._servers if i in self._actions or i not in self.data.servers]
+                [
+                    i
+                    for i in self._servers
+                    if i not in self.data.servers
+                    or ((full or i in self._actions) and not self.push.is_live(i))
+                ]
+                if self.data is not None
+                else self._servers
             )
         except PterodactylAuthenticationError as err:
             raise auth_failed_error(err) from err
@@ -237,11 +275,15 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             identifier: (
                 self._server_data(server, results[identifier])
                 if identifier in results
-                else replace(self.data.servers[identifier], server=server)
+                else replace(
+                    self._pending.get(identifier, self.data.servers[identifier]), server=server
+                )
             )
             for identifier, server in self._servers.items()
         }
         self._follow_power_actions(servers)
+        # This update writes every server: pushed usage waiting for its turn is in it.
+        self._cancel_pending_writes()
         return PterodactylData(account=self.account, servers=servers)
 
     def _full_poll_due(self) -> bool:
@@ -275,6 +317,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                     LOGGER.info("Server %s is gone from the panel; removing its device", identifier)
                     registry.async_remove_device(device.id)
         self._servers = listed
+        await self.push.async_sync(listed)
 
     def _raise_for_panel_failure(self, results: dict[str, Utilization | PterodactylError]) -> None:
         """Turn errors that concern the whole panel, not one server, into an update failure."""
@@ -295,7 +338,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
 
     def _server_data(self, server: Server, result: Utilization | PterodactylError) -> ServerData:
         """Combine the listed server with its usage, or with why there is none."""
-        previous = self.data.servers.get(server.identifier) if self.data is not None else None
+        previous = self._latest(server.identifier)
         if isinstance(result, PterodactylError):
             data = ServerData(server=server, utilization=None, status=_error_status(server, result))
         else:
@@ -334,7 +377,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             del self._actions[identifier]
         # Only actions sent from here speed polling up: a server stuck 'starting' (a game whose
         # ready line the egg does not match) would otherwise keep every server polled fast.
-        if not self._actions:
+        # Wings reports a pushed server's every step, so its actions need no polling at all.
+        if all(self.push.is_live(identifier) for identifier in self._actions):
             self.update_interval = self.regular_interval
         elif self.client.flavor is PanelFlavor.LEGACY:
             # Panel 0.7 allows 15 usage reads a minute per user: 2 s polling would be refused.
@@ -349,19 +393,110 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         utilization = current.utilization if current is not None else None
         action = _power_action(signal, utilization, dt_util.utcnow() + POWER_ACTION_TIMEOUT)
         self._actions[identifier] = action
+        live = self.push.is_live(identifier)
         if current is not None and utilization is not None:
-            servers = dict(self.data.servers)
-            servers[identifier] = replace(
+            interim = replace(
                 current,
                 utilization=replace(utilization, state=action.interim),
                 status=_STATUS_OF_STATE[action.interim],
             )
-            self.async_set_updated_data(replace(self.data, servers=servers))
-        await self.async_refresh()
+            if live:
+                self._async_publish(identifier, interim, at_once=True)
+            else:
+                servers = dict(self.data.servers)
+                servers[identifier] = interim
+                self.async_set_updated_data(replace(self.data, servers=servers))
+        if not live:
+            await self.async_refresh()
 
     async def async_send_command(self, identifier: str, command: str) -> None:
         """Send a console command."""
         await self.client.send_command(identifier, command)
+
+    # Push: the websocket callbacks, run in the event loop.
+
+    @callback
+    def async_push_state(self, identifier: str, state: ServerState) -> None:
+        """Show a pushed power state at once; it is the panel's truth, ending any power action."""
+        # Wings sends `status` only on a change, in order with everything else on the socket,
+        # so it is never older than a signal sent before it was seen.
+        self._actions.pop(identifier, None)
+        server = self._servers.get(identifier)
+        latest = self._latest(identifier)
+        if server is None or latest is None or latest.utilization is None:
+            # Nothing to show the state with yet: the stats that follow every first status do.
+            return
+        self._async_publish(
+            identifier,
+            self._server_data(server, replace(latest.utilization, state=state)),
+            at_once=True,
+        )
+        if state is ServerState.OFFLINE:
+            # Wings stops sending stats with the process: ask once for the zeroed usage.
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self.push.async_request_stats(identifier),
+                f"pterodactyl stats {identifier}",
+            )
+
+    @callback
+    def async_push_stats(self, identifier: str, stats: ServerStats) -> None:
+        """Apply pushed usage, written at once only when the power state changes."""
+        server = self._servers.get(identifier)
+        if server is None:
+            return
+        latest = self._latest(identifier)
+        data = self._server_data(server, stats.to_utilization(is_suspended=server.is_suspended))
+        self._async_publish(
+            identifier, data, at_once=latest is None or latest.status is not data.status
+        )
+
+    @callback
+    def async_push_connection(self, identifier: str, state: ConnectionState) -> None:
+        """Poll a server whose socket failed at once, instead of after the interval."""
+        if state is ConnectionState.DISCONNECTED:
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), f"pterodactyl fallback {identifier}"
+            )
+
+    def _latest(self, identifier: str) -> ServerData | None:
+        """Return the newest data of a server, pushed but not yet written included."""
+        if identifier in self._pending:
+            return self._pending[identifier]
+        return self.data.servers.get(identifier) if self.data is not None else None
+
+    @callback
+    def _async_publish(self, identifier: str, data: ServerData, *, at_once: bool) -> None:
+        """Write pushed data now, or when the server's write interval has passed."""
+        self._pending[identifier] = data
+        due = self._written_at.get(identifier, -PUSH_WRITE_INTERVAL) + PUSH_WRITE_INTERVAL
+        if at_once or self.hass.loop.time() >= due:
+            self._async_write(identifier)
+        elif identifier not in self._write_timers:
+            self._write_timers[identifier] = self.hass.loop.call_at(
+                due, self._async_write, identifier
+            )
+
+    @callback
+    def _async_write(self, identifier: str) -> None:
+        """Put a server's pending data into the coordinator's data and update the entities."""
+        if (timer := self._write_timers.pop(identifier, None)) is not None:
+            timer.cancel()
+        data = self._pending.pop(identifier, None)
+        if data is None or identifier not in self.data.servers:
+            return
+        self._written_at[identifier] = self.hass.loop.time()
+        # Not async_set_updated_data: that would also put off the next poll of the other servers.
+        self.data = replace(self.data, servers={**self.data.servers, identifier: data})
+        # Other servers' entities write unchanged states: no state change, no recorder row.
+        self.async_update_listeners()
+
+    def _cancel_pending_writes(self) -> None:
+        """Forget pending pushed data, which the update being made contains."""
+        for timer in self._write_timers.values():
+            timer.cancel()
+        self._write_timers.clear()
+        self._pending.clear()
 
 
 def _error_status(server: Server, error: PterodactylError) -> ServerStatus:

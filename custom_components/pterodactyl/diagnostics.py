@@ -11,6 +11,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN
 from .coordinator import PterodactylConfigEntry, ServerData
+from .push import PushManager
 
 # The key opens the account; the URL, title and unique ID name the panel's host and account,
 # and the account's names and e-mail identify a person: diagnostics are pasted into public issues.
@@ -60,7 +61,7 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
             },
             "account": asdict(coordinator.data.account),
             "servers": {
-                identifier: _server_diagnostics(servers[identifier])
+                identifier: _server_diagnostics(servers[identifier], coordinator.push)
                 for identifier in sorted(identifiers & servers.keys())
             },
         },
@@ -68,10 +69,13 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
     )
 
 
-def _server_diagnostics(data: ServerData) -> dict[str, Any]:
-    """Return one server's listing, status, usage and effective limits."""
+def _server_diagnostics(data: ServerData, push: PushManager) -> dict[str, Any]:
+    """Return one server's listing, status, usage, effective limits and push state."""
+    identifier = data.server.identifier
     return {
         "status": data.status,
+        # No socket: a 0.7 panel, which has none, or push not started yet.
+        "push": {"live": push.is_live(identifier), "socket": push.state(identifier)},
         "server": asdict(data.server),
         "utilization": asdict(data.utilization) if data.utilization is not None else None,
         "limits": asdict(data.limits),

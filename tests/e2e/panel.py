@@ -2,11 +2,13 @@
 
 `python -m tests.e2e.panel --servers 4` prints one JSON line (URL and client key), then serves.
 GET /_e2e/state returns each server's power state, the console commands it received and the
-usage it last reported, so a test can compare Home Assistant's states with the panel's.
+usages it reported lately (over HTTP or Wings' websocket), so a test can compare Home
+Assistant's states with what the panel told it.
 """
 
 import argparse
 import asyncio
+from collections import deque
 from collections.abc import Callable
 import contextlib
 import dataclasses
@@ -23,17 +25,23 @@ from simulator import PanelSimulator, SimServer, Stats
 STATE_PATH = "/_e2e/state"
 
 
-def record_stats(server: SimServer, served: dict[str, dict[str, Any]]) -> None:
-    """Remember the usage the server reports each time the panel asks for it."""
+# Home Assistant writes pushed usage at most every few seconds: keep more reports than that.
+RECENT_REPORTS = 60
+
+
+def record_stats(server: SimServer, served: dict[str, deque[dict[str, Any]]]) -> None:
+    """Remember the usages the server reported lately, each time the panel or Wings asks."""
     stats: Callable[[float | None], Stats] = server.stats
 
     def recording(now: float | None = None) -> Stats:
         result = stats(now)
-        served[server.identifier] = {
-            **dataclasses.asdict(result),
-            "state": result.state.value,
-            "served_at": time.monotonic(),
-        }
+        served.setdefault(server.identifier, deque(maxlen=RECENT_REPORTS)).append(
+            {
+                **dataclasses.asdict(result),
+                "state": result.state.value,
+                "served_at": time.monotonic(),
+            }
+        )
         return result
 
     server.stats = recording  # type: ignore[method-assign]
@@ -47,7 +55,7 @@ async def serve(options: argparse.Namespace) -> None:
         start_seconds=options.start_seconds,
         stop_seconds=options.stop_seconds,
     )
-    served: dict[str, dict[str, Any]] = {}
+    served: dict[str, deque[dict[str, Any]]] = {}
     for server in sim.servers.values():
         record_stats(server, served)
 
@@ -58,7 +66,7 @@ async def serve(options: argparse.Namespace) -> None:
                     "identifier": server.identifier,
                     "power": server.power_state.value,
                     "commands": list(server.commands),
-                    "last_stats": served.get(server.identifier),
+                    "recent_stats": list(served.get(server.identifier, ())),
                 }
                 for server in sim.servers.values()
             }

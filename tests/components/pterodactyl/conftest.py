@@ -1,7 +1,7 @@
 """Fixtures: a simulated panel on loopback and a config entry pointing at it."""
 
 from collections.abc import AsyncIterator, Generator
-from unittest.mock import PropertyMock, patch
+from unittest.mock import AsyncMock, PropertyMock, patch
 
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
-from simulator import PanelSimulator
+from simulator import PanelSimulator, WingsSettings
 from simulator.clock import ManualClock
 
 
@@ -45,11 +45,46 @@ def panel_clock() -> ManualClock:
 
 
 @pytest.fixture
+def panel_wings() -> WingsSettings | None:
+    """Return the timing of the simulated Wings websocket (None: Wings' own)."""
+    return None
+
+
+@pytest.fixture
+def websocket_push() -> bool:
+    """Return whether the integration opens Wings websockets; the tests of push turn it on.
+
+    Off, the integration polls as it does a 0.7 panel, which has no websocket: tests of polling
+    and of entities then see exactly the polls they make, whatever the sockets would push.
+    """
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _websocket_push(websocket_push: bool) -> Generator[None]:
+    """Start no websocket when push is off, as on a 0.7 panel, which has none."""
+    if websocket_push:
+        yield
+        return
+    with patch(
+        "custom_components.pterodactyl.coordinator.PterodactylCoordinator.async_start_push",
+        AsyncMock(),
+    ):
+        yield
+
+
+@pytest.fixture
 async def simulator(
-    socket_enabled: None, panel_flavor: str, panel_servers: int, panel_clock: ManualClock
+    socket_enabled: None,
+    panel_flavor: str,
+    panel_servers: int,
+    panel_clock: ManualClock,
+    panel_wings: WingsSettings | None,
 ) -> AsyncIterator[PanelSimulator]:
     """Serve a simulated panel on a loopback port for the test's duration."""
-    sim = PanelSimulator(flavor=panel_flavor, servers=panel_servers, seed=1, clock=panel_clock)
+    sim = PanelSimulator(
+        flavor=panel_flavor, servers=panel_servers, seed=1, clock=panel_clock, wings=panel_wings
+    )
     await sim.start("127.0.0.1", 0)
     yield sim
     await sim.stop()

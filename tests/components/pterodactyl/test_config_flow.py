@@ -14,7 +14,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pterodactyl.api import PterodactylSSLError
-from custom_components.pterodactyl.const import CONF_UPDATE_INTERVAL, CONF_VERIFY_SSL, DOMAIN
+from custom_components.pterodactyl.const import (
+    CONF_CONSOLE_EVENTS,
+    CONF_UPDATE_INTERVAL,
+    CONF_VERIFY_SSL,
+    DOMAIN,
+)
 from simulator import Account, Fault, FaultKind, PanelSimulator
 
 OTHER_ACCOUNT = Account(
@@ -614,23 +619,25 @@ async def test_reconfigure_error_recovery(
 
 
 async def test_options_flow(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
-    """The update interval defaults to 30 s; a new one is saved and the entry reloads with it."""
+    """The interval defaults to 30 s, console events to off; new values reload the entry."""
     assert init_integration.runtime_data.update_interval.total_seconds() == 30
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     schema = result["data_schema"]
     assert schema is not None
-    (key,) = schema.schema
-    assert key.description == {"suggested_value": 30}
+    assert {key: key.description for key in schema.schema} == {
+        CONF_UPDATE_INTERVAL: {"suggested_value": 30},
+        CONF_CONSOLE_EVENTS: {"suggested_value": False},
+    }
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: 60.0}
+        result["flow_id"], {CONF_UPDATE_INTERVAL: 60.0, CONF_CONSOLE_EVENTS: True}
     )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options == {CONF_UPDATE_INTERVAL: 60}
+    assert init_integration.options == {CONF_UPDATE_INTERVAL: 60, CONF_CONSOLE_EVENTS: True}
     assert init_integration.state is ConfigEntryState.LOADED
     assert init_integration.runtime_data.update_interval.total_seconds() == 60
 

@@ -16,6 +16,8 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
 from simulator import PanelSimulator
 
+from .common import settle
+
 
 def core_entry(url: str, api_key: str) -> MockConfigEntry:
     """Return an entry exactly as Home Assistant core's integration creates it."""
@@ -72,7 +74,7 @@ async def test_setup_retry_while_panel_down(
     await simulator.start("127.0.0.1", port)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
     # The retry runs as a background task.
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await settle(hass)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
 

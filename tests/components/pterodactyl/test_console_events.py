@@ -1,0 +1,121 @@
+"""Console lines as events for automations, within a rate limit per server."""
+
+import asyncio
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.pterodactyl.api import Backoff
+from custom_components.pterodactyl.const import (
+    CONF_CONSOLE_EVENTS,
+    CONSOLE_EVENT_BURST,
+    DOMAIN,
+    EVENT_CONSOLE_OUTPUT,
+)
+from custom_components.pterodactyl.push import TokenBucket
+from simulator import PanelSimulator, WingsSettings
+
+from .common import SURVIVAL, server_at, settle
+from .test_push import all_live, until
+
+
+@pytest.fixture
+def websocket_push() -> bool:
+    """Open the websockets."""
+    return True
+
+
+@pytest.fixture
+def panel_wings() -> WingsSettings:
+    """Return fast socket timings without game chatter."""
+    return WingsSettings(stats_interval=0.05, token_check_interval=0.05, console_interval=None)
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff() -> Any:
+    """Reconnect within milliseconds."""
+    with patch(
+        "custom_components.pterodactyl.push.RECONNECT_BACKOFF", Backoff(initial=0.01, maximum=0.04)
+    ):
+        yield
+
+
+async def setup_entry(
+    hass: HomeAssistant, entry: MockConfigEntry, simulator: PanelSimulator, *, events: bool
+) -> list[Event[Any]]:
+    """Set the entry up with console events on or off; return the events captured."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options={CONF_CONSOLE_EVENTS: events})
+    captured = async_capture_events(hass, EVENT_CONSOLE_OUTPUT)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    await all_live(entry, simulator)
+    return captured
+
+
+async def test_console_line_fires_an_event(
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A line carries the server's identifier, name and device, and never the key or token."""
+    events = await setup_entry(hass, mock_config_entry, simulator, events=True)
+    survival = server_at(simulator, SURVIVAL)
+    simulator.console_line(survival.identifier, "[Server thread/INFO]: Steve joined the game")
+    await until(lambda: len(events) == 1)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, survival.identifier), mock_config_entry.entry_id
+    )
+    assert device is not None
+    assert events[0].data == {
+        "identifier": survival.identifier,
+        "name": "Survival",
+        "device_id": device.id,
+        "line": "[Server thread/INFO]: Steve joined the game",
+        "dropped": 0,
+    }
+    assert simulator.client_key not in str(events[0].data)
+    assert "token" not in events[0].data
+
+
+async def test_flood_is_rate_limited(
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A flood passes its burst, then the next event says how many lines were left out."""
+    events = await setup_entry(hass, mock_config_entry, simulator, events=True)
+    identifier = server_at(simulator, SURVIVAL).identifier
+    # A slow refill keeps the count exact however long the flood takes to arrive.
+    with patch("custom_components.pterodactyl.push.CONSOLE_EVENT_RATE", 1.0):
+        for number in range(200):
+            simulator.console_line(identifier, f"spam {number}")
+        await until(lambda: len(events) >= CONSOLE_EVENT_BURST)
+        await asyncio.sleep(0.2)
+        assert len(events) == CONSOLE_EVENT_BURST
+        await asyncio.sleep(1.1)
+        simulator.console_line(identifier, "after the flood")
+        await until(lambda: len(events) == CONSOLE_EVENT_BURST + 1)
+    assert events[-1].data["line"] == "after the flood"
+    assert events[-1].data["dropped"] == 200 - CONSOLE_EVENT_BURST
+    assert events[-2].data["dropped"] == 0
+
+
+async def test_events_off_by_default(
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without the option no console event fires."""
+    events = await setup_entry(hass, mock_config_entry, simulator, events=False)
+    simulator.console_line(server_at(simulator, SURVIVAL).identifier, "Alex joined the game")
+    await asyncio.sleep(0.2)
+    assert events == []
+
+
+def test_token_bucket_refills() -> None:
+    """The bucket allows its burst, then the rate, counting what it refused."""
+    now = [0.0]
+    bucket = TokenBucket(2.0, 3, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(5)] == [True, True, True, False, False]
+    assert bucket.dropped == 2
+    now[0] = 1.0
+    assert [bucket.take() for _ in range(3)] == [True, True, False]

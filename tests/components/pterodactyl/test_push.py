@@ -1,0 +1,386 @@
+"""Live push from the Wings websocket: state within a second, usage without polling."""
+
+import asyncio
+from collections.abc import Callable, Generator
+from datetime import timedelta
+import itertools
+import logging
+import time
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.switch import (
+    DOMAIN as SWITCH_DOMAIN,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+)
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.core import Event, HomeAssistant, callback
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.pterodactyl.api import Backoff, ConnectionState
+from custom_components.pterodactyl.const import SERVER_LIST_INTERVAL
+from custom_components.pterodactyl.coordinator import PterodactylCoordinator
+from custom_components.pterodactyl.push import TASK_NAME
+from simulator import Fault, FaultKind, ManualClock, PanelSimulator, PowerState, WingsSettings
+
+from .common import CREATIVE, SURVIVAL, VALHEIM, entity_id_of, poll, server_at, settle, state_of
+
+# The write interval the throttling tests use instead of 5 s, to stay fast.
+WRITE_INTERVAL = 0.5
+
+# A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
+pytestmark = pytest.mark.freeze_time(tick=True)
+
+
+@pytest.fixture
+def websocket_push() -> bool:
+    """Open the websockets."""
+    return True
+
+
+@pytest.fixture
+def panel_wings() -> WingsSettings:
+    """Return socket timings fast enough for tests: stats every 50 ms, tokens checked as often."""
+    return WingsSettings(
+        stats_interval=0.05,
+        token_check_interval=0.05,
+        state_check_interval=0.01,
+        console_interval=None,
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff() -> Generator[None]:
+    """Reconnect within milliseconds."""
+    with patch(
+        "custom_components.pterodactyl.push.RECONNECT_BACKOFF", Backoff(initial=0.01, maximum=0.04)
+    ):
+        yield
+
+
+async def until(predicate: Callable[[], bool], within: float = 2.0) -> float:
+    """Wait until `predicate()` holds, looking every 5 ms; return the seconds it took."""
+    start = time.monotonic()
+    async with asyncio.timeout(within):
+        for _ in itertools.count():
+            if predicate():
+                return time.monotonic() - start
+            await asyncio.sleep(0.005)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def coordinator_of(entry: MockConfigEntry) -> PterodactylCoordinator:
+    """Return the entry's coordinator."""
+    coordinator: PterodactylCoordinator = entry.runtime_data
+    return coordinator
+
+
+async def all_live(entry: MockConfigEntry, simulator: PanelSimulator) -> None:
+    """Wait until every server's socket is authenticated."""
+    coordinator = coordinator_of(entry)
+    await until(lambda: all(coordinator.push.is_live(i) for i in simulator.servers))
+
+
+def usage_requests(simulator: PanelSimulator, identifier: str | None = None) -> int:
+    """Return how many /resources requests were made (for one server)."""
+    return len(simulator.api_requests(server=identifier, path_contains="/resources"))
+
+
+def switch_id(hass: HomeAssistant, simulator: PanelSimulator, index: int) -> str:
+    """Return the power switch of the server at `index`."""
+    entity_id = entity_id_of(hass, SWITCH_DOMAIN, server_at(simulator, index), "power")
+    assert entity_id is not None
+    return entity_id
+
+
+async def test_live_state_and_stats_without_polling(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    panel_clock: ManualClock,
+) -> None:
+    """Pushed servers are never polled for usage, yet their state and usage are live."""
+    await all_live(init_integration, simulator)
+    before = usage_requests(simulator)
+    survival = server_at(simulator, SURVIVAL)
+    uptime = state_of(hass, "sensor", survival, "uptime")
+    cpu = state_of(hass, "sensor", survival, "cpu_utilization")
+
+    # Polls fall due, and the server list with its safety refresh: no usage request at all.
+    await advance(hass, freezer, panel_clock, minutes=6)
+    await until(lambda: state_of(hass, "sensor", survival, "cpu_utilization") != cpu, within=8)
+    assert state_of(hass, "sensor", survival, "uptime") == uptime  # the boot time, stable
+    assert usage_requests(simulator) == before
+
+    # A server started on the panel shows on within a second of Wings' status event.
+    creative = server_at(simulator, CREATIVE)
+    entity_id = switch_id(hass, simulator, CREATIVE)
+    simulator.set_state(creative.identifier, power=PowerState.RUNNING)
+    took = await until(lambda: hass.states.get(entity_id).state == "on", within=1)  # type: ignore[union-attr]
+    assert took < 1
+    assert state_of(hass, "sensor", creative, "state") == "running"
+    assert usage_requests(simulator) == before
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert {i: s["push"] for i, s in diagnostics["servers"].items()} == {
+        i: {"live": True, "socket": "connected"} for i in simulator.servers
+    }
+
+
+async def test_power_action_shows_within_a_second(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    panel_clock: ManualClock,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The switch and state follow the panel's status events, with no poll in between."""
+    await all_live(init_integration, simulator)
+    before = usage_requests(simulator)
+    creative = server_at(simulator, CREATIVE)
+    entity_id = switch_id(hass, simulator, CREATIVE)
+
+    await hass.services.async_call(
+        SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert hass.states.get(entity_id).state == "on"  # type: ignore[union-attr]
+    assert creative.power_signals == ["start"]
+    await until(lambda: state_of(hass, "sensor", creative, "state") == "starting")
+    panel_clock.advance(simulator.start_seconds)
+    took = await until(lambda: state_of(hass, "sensor", creative, "state") == "running", 1)
+    assert took < 1
+
+    await hass.services.async_call(
+        SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert hass.states.get(entity_id).state == "off"  # type: ignore[union-attr]
+    await until(lambda: state_of(hass, "sensor", creative, "state") == "stopping")
+    panel_clock.advance(simulator.stop_seconds)
+    took = await until(lambda: state_of(hass, "sensor", creative, "state") == "offline", 1)
+    assert took < 1
+    # Offline, Wings sends no more stats: the integration asked for the zeroed usage.
+    await until(lambda: state_of(hass, "sensor", creative, "memory_usage") == "0.0", 8)
+    # Pushed servers need no fast polling while they change state.
+    assert coordinator_of(init_integration).update_interval == timedelta(seconds=30)
+    assert usage_requests(simulator) == before
+
+
+async def test_token_renewal_without_reconnect(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    panel_clock: ManualClock,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An expiring or expired token is replaced on the same socket; push stays live."""
+    await all_live(init_integration, simulator)
+    identifier = server_at(simulator, VALHEIM).identifier
+    coordinator = coordinator_of(init_integration)
+    panel_clock.advance(545)  # within a minute of the 10-minute token's expiry
+    await until(lambda: simulator.websocket_token_requests(identifier) == 2)
+    simulator.expire_websocket_tokens(identifier)
+    await until(lambda: simulator.websocket_token_requests(identifier) == 3)
+    await asyncio.sleep(0.1)
+    assert simulator.websocket_connects(identifier) == 1
+    assert coordinator.push.is_live(identifier)
+    assert usage_requests(simulator, identifier) == 1  # the first refresh only
+
+
+async def test_reconnect_with_polling_meanwhile(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    panel_clock: ManualClock,
+) -> None:
+    """A dropped socket makes its server polled at once, until it is back."""
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    identifier = server_at(simulator, SURVIVAL).identifier
+    polled = usage_requests(simulator, identifier)
+    # The next two token requests fail, so the socket stays down a little while.
+    simulator.inject_fault(
+        Fault(FaultKind.STATUS, server=identifier, path_contains="/websocket", count=2)
+    )
+    await simulator.disconnect_websockets(identifier)
+
+    await until(lambda: usage_requests(simulator, identifier) == polled + 1)
+    await until(lambda: coordinator.push.is_live(identifier))
+    assert simulator.websocket_connects(identifier) == 2
+    assert simulator.websocket_token_requests(identifier) == 4
+    # Live again: the next polls leave it alone.
+    await advance(hass, freezer, panel_clock, 0.5)
+    assert usage_requests(simulator, identifier) == polled + 1
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: ManualClock, minutes: float
+) -> None:
+    """Let Home Assistant's and the panel's time pass in poll-sized steps."""
+    # One leap would fire every timer at once: heartbeats would time out before any pong.
+    for _ in range(round(minutes * 2)):
+        clock.advance(30)
+        await poll(hass, freezer, 30)
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("panel_servers", [1])
+async def test_write_throttling(
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Stats many times a second are written once per interval; a state change at once."""
+    stats: list[float] = []
+    original = PterodactylCoordinator.async_push_stats
+
+    def counting(self: PterodactylCoordinator, identifier: str, value: Any) -> None:
+        stats.append(time.monotonic())
+        original(self, identifier, value)
+
+    with (
+        patch.object(PterodactylCoordinator, "async_push_stats", counting),
+        patch("custom_components.pterodactyl.coordinator.PUSH_WRITE_INTERVAL", WRITE_INTERVAL),
+    ):
+        mock_config_entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await settle(hass)
+        await all_live(mock_config_entry, simulator)
+        survival = server_at(simulator, SURVIVAL)
+        cpu_id = entity_id_of(hass, "sensor", survival, "cpu_utilization")
+        state_id = entity_id_of(hass, "sensor", survival, "state")
+        writes: dict[str, list[float]] = {cpu_id: [], state_id: []}  # type: ignore[dict-item]
+
+        @callback
+        def record(event: Event[Any]) -> None:
+            writes[event.data["entity_id"]].append(time.monotonic())
+
+        @callback
+        def watched(data: Any) -> bool:
+            return data["entity_id"] in writes
+
+        # Every write of an entity's state is one of these, changed or not.
+        unsubscribe = [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=watched),
+            hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=watched),
+        ]
+        start = time.monotonic()
+        await asyncio.sleep(WRITE_INTERVAL * 4)
+        received = [t for t in stats if t >= start]
+        assert len(received) >= 20  # about 40 stats events in 2 s
+        cpu_writes = writes[cpu_id]
+        assert 2 <= len(cpu_writes) <= 5
+        # At most one write of the entity within any write interval.
+        assert all(b - a >= WRITE_INTERVAL * 0.9 for a, b in itertools.pairwise(cpu_writes))
+
+        # A power state change is written at once, whatever the interval.
+        simulator.set_state(survival.identifier, power=PowerState.STOPPING)
+        took = await until(lambda: state_of(hass, "sensor", survival, "state") == "stopping")
+        assert took < WRITE_INTERVAL
+        for remove in unsubscribe:
+            remove()
+        await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_not_watchable_server_is_polled_silently(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+    panel_clock: ManualClock,
+) -> None:
+    """A subuser without websocket.connect has its server polled, with nothing logged."""
+    identifier = server_at(simulator, CREATIVE).identifier
+    simulator.make_subuser(identifier, ["control.console", "control.start", "control.stop"])
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+    coordinator = coordinator_of(mock_config_entry)
+    await until(lambda: coordinator.push.state(identifier) is ConnectionState.NOT_WATCHABLE)
+    await all_live_but(mock_config_entry, simulator, identifier)
+    before = usage_requests(simulator, identifier)
+    await advance(hass, freezer, panel_clock, 0.5)
+    assert usage_requests(simulator, identifier) == before + 1
+    assert simulator.websocket_token_requests(identifier) == 1
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.WARNING and "pterodactyl" in r.name
+    ]
+
+
+async def all_live_but(entry: MockConfigEntry, simulator: PanelSimulator, skip: str) -> None:
+    """Wait until every other server's socket is authenticated."""
+    coordinator = coordinator_of(entry)
+    await until(lambda: all(coordinator.push.is_live(i) for i in simulator.servers if i != skip))
+
+
+@pytest.mark.parametrize("panel_flavor", ["legacy"])
+async def test_legacy_panel_is_polled(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+    panel_clock: ManualClock,
+) -> None:
+    """A 0.7 panel has no websocket: polled as before, no socket, nothing logged."""
+    coordinator = coordinator_of(init_integration)
+    assert all(coordinator.push.state(i) is None for i in simulator.servers)
+    await advance(hass, freezer, panel_clock, 0.5)
+    assert simulator.api_requests(path_contains="/websocket") == []
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.WARNING and "pterodactyl" in r.name
+    ]
+
+
+async def test_servers_added_and_removed(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    panel_clock: ManualClock,
+) -> None:
+    """A server new on the panel gets a socket; a deleted one loses its socket."""
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    added = simulator.add_server("Modded")
+    gone = server_at(simulator, VALHEIM).identifier
+    simulator.remove_server(gone)
+    await advance(hass, freezer, panel_clock, SERVER_LIST_INTERVAL.total_seconds() / 60)
+    await until(lambda: coordinator.push.is_live(added.identifier))
+    assert coordinator.push.state(gone) is None
+    await until(lambda: simulator.websocket_count(gone) == 0)
+
+
+async def test_unload_closes_every_socket(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Unloading closes the sockets and ends their tasks; nothing is left running."""
+    await all_live(init_integration, simulator)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert not [
+        t for t in asyncio.all_tasks() if t.get_name().startswith(TASK_NAME) and not t.done()
+    ]
+    await until(lambda: simulator.websocket_count() == 0)
+
+
+async def test_home_assistant_stop_closes_every_socket(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Stopping Home Assistant closes the sockets too."""
+    await all_live(init_integration, simulator)
+    await hass.async_stop()
+    await until(lambda: simulator.websocket_count() == 0)
