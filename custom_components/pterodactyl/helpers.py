@@ -64,13 +64,23 @@ def error_translation_key(err: PterodactylError) -> str:
     return "panel_error"
 
 
+# A 429 without Retry-After (a proxy's) waits out the panel's one-minute rate-limit window.
+DEFAULT_RETRY_AFTER = 60.0
+
+
+def _retry_after(err: PterodactylError) -> float | None:
+    """Return how long to leave the panel alone after err: only a rate limit says so."""
+    if not isinstance(err, PterodactylRateLimitError):
+        return None
+    return err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
+
+
 def _placeholders(err: PterodactylError, server: str = "") -> dict[str, str]:
     """Placeholders every exception message may use: the panel's words and the server."""
-    retry_after = getattr(err, "retry_after", None)
     return {
         "error": err.detail or str(err),
         "server": server,
-        "retry_after": str(round(retry_after)) if retry_after is not None else "60",
+        "retry_after": str(round(_retry_after(err) or DEFAULT_RETRY_AFTER)),
     }
 
 
@@ -89,7 +99,9 @@ def update_failed_error(err: PterodactylError) -> UpdateFailed:
         translation_domain=DOMAIN,
         translation_key=error_translation_key(err),
         translation_placeholders=_placeholders(err),
-        retry_after=err.retry_after if isinstance(err, PterodactylRateLimitError) else None,
+        # Polling on at the regular interval would hit the limit again, and the message
+        # promises this delay.
+        retry_after=_retry_after(err),
     )
 
 

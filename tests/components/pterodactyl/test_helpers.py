@@ -140,3 +140,11 @@ def test_placeholder_falls_back_to_the_message_without_detail() -> None:
     assert error.translation_key == "invalid_auth"
     assert error.translation_placeholders is not None
     assert error.translation_placeholders["error"] == "HTTP 403: error"
+
+
+def test_rate_limit_without_retry_after_waits_a_minute() -> None:
+    """A proxy's 429 without Retry-After waits out the panel's one-minute window, as it says."""
+    error = update_failed_error(PterodactylRateLimitError(retry_after=None))
+    assert error.retry_after == 60
+    assert error.translation_placeholders is not None
+    assert error.translation_placeholders["retry_after"] == "60"
