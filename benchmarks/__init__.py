@@ -1,0 +1,1 @@
+"""Benchmarks: this integration against Home Assistant core's, on the panel simulator."""
