@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -41,6 +41,21 @@ def _usage[T](value_fn: Callable[[Utilization], T]) -> Callable[[ServerData], T 
     return lambda data: value_fn(data.utilization) if data.utilization is not None else None
 
 
+def _bytes(
+    key: str, suggested_unit: UnitOfInformation, precision: int, **kwargs: Any
+) -> PterodactylSensorEntityDescription:
+    """Describe a sensor of a size in bytes (memory, disk, network) shown in a larger unit."""
+    return PterodactylSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=suggested_unit,
+        suggested_display_precision=precision,
+        **kwargs,
+    )
+
+
 SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
     PterodactylSensorEntityDescription(
         key="state",
@@ -59,47 +74,35 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         suggested_display_precision=1,
         value_fn=_usage(lambda usage: usage.cpu_percent),
     ),
-    PterodactylSensorEntityDescription(
-        key="memory_usage",
-        translation_key="memory_usage",
-        device_class=SensorDeviceClass.DATA_SIZE,
+    _bytes(
+        "memory_usage",
+        UnitOfInformation.GIBIBYTES,
+        2,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
         value_fn=_usage(lambda usage: usage.memory_bytes),
     ),
-    PterodactylSensorEntityDescription(
-        key="disk_usage",
-        translation_key="disk_usage",
-        device_class=SensorDeviceClass.DATA_SIZE,
+    _bytes(
+        "disk_usage",
+        UnitOfInformation.GIBIBYTES,
+        2,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
         value_fn=_usage(lambda usage: usage.disk_bytes),
     ),
-    PterodactylSensorEntityDescription(
-        key="network_inbound",
-        translation_key="network_inbound",
-        device_class=SensorDeviceClass.DATA_SIZE,
-        # Counted since the container started; a restart resets it, which this class expects.
+    # Counted since the container started; a restart resets them, which this class expects.
+    _bytes(
+        "network_inbound",
+        UnitOfInformation.MEBIBYTES,
+        1,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.MEBIBYTES,
-        suggested_display_precision=1,
         entity_registry_enabled_default=False,
         value_fn=_usage(lambda usage: usage.network_rx_bytes),
         on_legacy=False,
     ),
-    PterodactylSensorEntityDescription(
-        key="network_outbound",
-        translation_key="network_outbound",
-        device_class=SensorDeviceClass.DATA_SIZE,
+    _bytes(
+        "network_outbound",
+        UnitOfInformation.MEBIBYTES,
+        1,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.MEBIBYTES,
-        suggested_display_precision=1,
         entity_registry_enabled_default=False,
         value_fn=_usage(lambda usage: usage.network_tx_bytes),
         on_legacy=False,
@@ -127,27 +130,21 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         value_fn=lambda data: data.limits.cpu_percent,
         needs_usage=False,
     ),
-    PterodactylSensorEntityDescription(
-        key="memory_limit",
-        translation_key="memory_limit",
-        device_class=SensorDeviceClass.DATA_SIZE,
+    _bytes(
+        "memory_limit",
+        UnitOfInformation.GIBIBYTES,
+        2,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.limits.memory_bytes,
         needs_usage=False,
     ),
-    PterodactylSensorEntityDescription(
-        key="disk_limit",
-        translation_key="disk_limit",
-        device_class=SensorDeviceClass.DATA_SIZE,
+    _bytes(
+        "disk_limit",
+        UnitOfInformation.GIBIBYTES,
+        2,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfInformation.BYTES,
-        suggested_unit_of_measurement=UnitOfInformation.GIBIBYTES,
-        suggested_display_precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.limits.disk_bytes,
