@@ -359,10 +359,10 @@ environment up and installs `benchmarks/requirements.txt` (core's `py-dactyl`) w
   executor thread; ours reads usage only (the list every 5 minutes), 8 at a time, so a refresh
   takes about N/8 round trips instead of 2N.
 - Without push, requests per hour are about equal: ours polls twice as often (30 s against
-  60 s) with half the requests per poll. The 5x goal needs push (issue 4).
+  60 s) with half the requests per poll. With push a watched server is not polled: it costs
+  its token renewals and its share of the 5-minute list reads.
 - After a power action our switch shows the expected state at once; the binary sensor waits for
-  the panel. The panel's 20 s usage cache bounds what polling can see: the poll right after the
-  action re-reads, and so re-caches for 20 s, the state of that moment (offline or starting),
-  so fast polling shows *running* up to about 20 s later. Only the websocket's `status` event
-  (issue 4) bypasses the cache.
+  the panel. The panel's 20 s usage cache bounds what polling can see (the poll right after the
+  action re-caches the state of that moment for 20 s); Wings' `status` event over the websocket
+  bypasses the cache, so with push the binary sensor follows about a second after the action.
 """
