@@ -17,6 +17,11 @@ MIN_UPDATE_INTERVAL: Final = 10  # seconds
 SERVER_LIST_INTERVAL: Final = timedelta(minutes=5)
 # While a server is starting or stopping after a power action, poll this often.
 TRANSITION_POLL_INTERVAL: Final = timedelta(seconds=2)
+# Polling uses at most this share of the panel's rate limit: the rest is left for the server list,
+# power signals, commands, websocket tokens and the user's own use of the panel.
+RATE_LIMIT_SHARE: Final = 0.8
+# Pterodactyl 0.7 allows 15 usage reads a minute per user, whatever its headers say.
+LEGACY_USAGE_RATE_LIMIT: Final = 15
 # Give up waiting for the panel to show a power action's effect after this long.
 POWER_ACTION_TIMEOUT: Final = timedelta(minutes=2)
 # Wings sends stats about once a second: writing each would add a recorder row per second per

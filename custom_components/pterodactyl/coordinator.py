@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+import math
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
@@ -37,9 +38,11 @@ from .const import (
     CONF_UPDATE_INTERVAL,
     DEFAULT_UPDATE_INTERVAL,
     DOMAIN,
+    LEGACY_USAGE_RATE_LIMIT,
     LOGGER,
     POWER_ACTION_TIMEOUT,
     PUSH_WRITE_INTERVAL,
+    RATE_LIMIT_SHARE,
     SERVER_LIST_INTERVAL,
     TRANSITION_POLL_INTERVAL,
 )
@@ -83,6 +86,10 @@ LEGACY_TRANSITION_POLL_INTERVAL = timedelta(seconds=10)
 # Pterodactyl caches usage for 20 s, and polls jitter: the boot time computed from the uptime
 # drifts by that much between polls. A real reboot moves it by the whole previous uptime.
 _BOOT_TIME_TOLERANCE = timedelta(seconds=45)
+# Laravel counts requests in fixed one-minute windows.
+_RATE_LIMIT_WINDOW = 60.0
+# Home Assistant rounds a coordinator's schedule to the second: a poll may come up to 1 s early.
+_SCHEDULE_SLACK = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +211,12 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self._servers_listed_at: datetime | None = None
         self._actions: dict[str, _PowerAction] = {}
         self._next_full_poll: datetime | None = None
+        # The interval between full polls, lengthened when the panel's rate limit requires it.
+        self.effective_interval = self.regular_interval
+        # Requests a minute polling may use; None until the panel's limit is known.
+        self.budget: int | None = None
+        # When each server's usage was last read (loop time): the budget reads the oldest first.
+        self._read_at: dict[str, float] = {}
         self.push = PushManager(self)
         # Pushed usage waiting for its server's next write (see PUSH_WRITE_INTERVAL).
         self._pending: dict[str, ServerData] = {}
@@ -249,18 +262,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         try:
             if full and self._server_list_due():
                 await self._async_refresh_server_list()
-            # Between full polls only the servers under a power action are read: fast polling
-            # then costs one request per changing server, not one per server on the panel.
-            results = await self.client.get_utilizations(
-                [
-                    i
-                    for i in self._servers
-                    if i not in self.data.servers
-                    or ((full or i in self._actions) and not self.push.is_live(i))
-                ]
-                if self.data is not None
-                else self._servers
-            )
+            self._fit_rate_limit()
+            results = await self.client.get_utilizations(self._due(full))
         except PterodactylAuthenticationError as err:
             raise auth_failed_error(err) from err
         except PterodactylError as err:
@@ -270,7 +273,9 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             # Deleted between list and poll: re-read the list next time to remove its device.
             self._servers_listed_at = None
         if full:
-            self._next_full_poll = dt_util.utcnow() + self.regular_interval
+            self._next_full_poll = dt_util.utcnow() + self.effective_interval
+        for identifier in results:
+            self._read_at[identifier] = self.hass.loop.time()
         servers = {
             identifier: (
                 self._server_data(server, results[identifier])
@@ -280,11 +285,32 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                 )
             )
             for identifier, server in self._servers.items()
+            # A server not read yet, left for a later poll by the budget, has nothing to show.
+            if identifier in results or (self.data is not None and identifier in self.data.servers)
         }
         self._follow_power_actions(servers)
         # This update writes every server: pushed usage waiting for its turn is in it.
         self._cancel_pending_writes()
         return PterodactylData(account=self.account, servers=servers)
+
+    def _due(self, full: bool) -> list[str]:
+        """Return the servers to read now, no more than the rate limit allows in one poll."""
+        # Between full polls only the servers under a power action are read: fast polling
+        # then costs one request per changing server, not one per server on the panel.
+        due = (
+            [
+                i
+                for i in self._servers
+                if i not in self.data.servers
+                or ((full or i in self._actions) and not self.push.is_live(i))
+            ]
+            if self.data is not None
+            else list(self._servers)
+        )
+        if self.budget is None or len(due) <= self.budget:
+            return due
+        # More servers than a minute's budget: each poll reads the least recently read ones.
+        return sorted(due, key=lambda i: self._read_at.get(i, -math.inf))[: self.budget]
 
     def _full_poll_due(self) -> bool:
         """Say whether every server's usage is due, rather than only those changing power state."""
@@ -311,6 +337,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             registry = dr.async_get(self.hass)
             for identifier in gone:
                 self._actions.pop(identifier, None)
+                self._read_at.pop(identifier, None)
                 if device := registry.async_get_device_by_identifier(
                     (DOMAIN, identifier), self.config_entry.entry_id
                 ):
@@ -318,6 +345,33 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                     registry.async_remove_device(device.id)
         self._servers = listed
         await self.push.async_sync(listed)
+
+    def _fit_rate_limit(self) -> None:
+        """Lengthen the interval so that polling every server Wings does not push fits the limit."""
+        limit = (
+            LEGACY_USAGE_RATE_LIMIT
+            if self.client.flavor is PanelFlavor.LEGACY
+            else self.client.rate_limit.limit
+        )
+        if limit is None:
+            return
+        self.budget = max(1, math.floor(limit * RATE_LIMIT_SHARE))
+        polled = sum(not self.push.is_live(identifier) for identifier in self._servers)
+        interval = self.regular_interval
+        if polled:
+            # A poll sends its requests at once: fit whole polls into each window of the limit.
+            polls = self.budget // min(polled, self.budget)
+            interval = max(
+                interval, timedelta(seconds=_RATE_LIMIT_WINDOW / polls + _SCHEDULE_SLACK)
+            )
+        if interval != self.effective_interval and interval > self.regular_interval:
+            LOGGER.info(
+                "Polling %d servers every %d s to stay within the panel's %d requests a minute",
+                polled,
+                interval.total_seconds(),
+                limit,
+            )
+        self.effective_interval = interval
 
     def _raise_for_panel_failure(self, results: dict[str, Utilization | PterodactylError]) -> None:
         """Turn errors that concern the whole panel, not one server, into an update failure."""
@@ -379,7 +433,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         # ready line the egg does not match) would otherwise keep every server polled fast.
         # Wings reports a pushed server's every step, so its actions need no polling at all.
         if all(self.push.is_live(identifier) for identifier in self._actions):
-            self.update_interval = self.regular_interval
+            self.update_interval = self.effective_interval
         elif self.client.flavor is PanelFlavor.LEGACY:
             # Panel 0.7 allows 15 usage reads a minute per user: 2 s polling would be refused.
             self.update_interval = LEGACY_TRANSITION_POLL_INTERVAL

@@ -58,6 +58,9 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
                 "update_interval": coordinator.update_interval.total_seconds()
                 if coordinator.update_interval
                 else None,
+                # The interval between full polls that the panel's rate limit allows.
+                "effective_update_interval": coordinator.effective_interval.total_seconds(),
+                "requests_per_minute_budget": coordinator.budget,
             },
             "account": asdict(coordinator.data.account),
             "servers": {
