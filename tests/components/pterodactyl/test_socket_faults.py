@@ -1,0 +1,162 @@
+"""The websocket rows of the fault matrix: a socket closed by Wings, `jwt error`, `daemon error`."""
+
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from simulator import Fault, FaultKind, PanelSimulator, PowerState
+
+from .common import SURVIVAL, poll, server_at, settle, state_of
+from .test_push import (  # noqa: F401  (the fixtures turn push on, with fast timings)
+    all_live,
+    coordinator_of,
+    fast_backoff,
+    panel_wings,
+    until,
+    usage_requests,
+    websocket_push,
+)
+
+# A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
+pytestmark = pytest.mark.freeze_time(tick=True)
+
+
+@pytest.fixture(autouse=True)
+def debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture the integration's debug lines too: none may carry the key or a token."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.pterodactyl")
+
+
+def assert_quiet_and_secret(caplog: pytest.LogCaptureFixture, simulator: PanelSimulator) -> None:
+    """Nothing worse than debug is logged, and no line carries the key or a token (a JWT)."""
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.pterodactyl")]
+    assert [r.getMessage() for r in ours if r.levelno >= logging.INFO] == []
+    assert simulator.client_key not in caplog.text
+    assert "eyJ" not in caplog.text
+
+
+def unavailable(hass: HomeAssistant) -> list[str]:
+    """Return the entities that are unavailable."""
+    return [s.entity_id for s in hass.states.async_all() if s.state == STATE_UNAVAILABLE]
+
+
+@pytest.mark.parametrize("abort", [False, True], ids=["close_frame", "dropped_tcp"])
+async def test_socket_closed_by_wings(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    abort: bool,
+) -> None:
+    """Closed by Wings: polled meanwhile, the values keep updating, then pushed again."""
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    server = server_at(simulator, SURVIVAL)
+    identifier = server.identifier
+    caplog.clear()
+    # Wings stays away (its token route fails) while the server changes state.
+    down = simulator.inject_fault(
+        Fault(FaultKind.STATUS, status=502, server=identifier, path_contains="/websocket")
+    )
+    polled = usage_requests(simulator, identifier)
+    await simulator.disconnect_websockets(identifier, abort=abort)
+    # Polled at once, not after the interval.
+    await until(lambda: usage_requests(simulator, identifier) > polled)
+    await settle(hass)
+    simulator.set_state(identifier, power=PowerState.OFFLINE)
+    await poll(hass, freezer)
+    assert not coordinator.push.is_live(identifier)
+    assert state_of(hass, "sensor", server, "state") == "offline"
+    assert unavailable(hass) == []
+
+    simulator.remove_fault(down)
+    await until(lambda: coordinator.push.is_live(identifier), 5)
+    simulator.set_state(identifier, power=PowerState.RUNNING)
+    # Pushed again: the change shows without a poll.
+    polled = usage_requests(simulator, identifier)
+    await until(lambda: state_of(hass, "sensor", server, "state") == "running")
+    assert usage_requests(simulator, identifier) == polled
+    assert unavailable(hass) == []
+    assert_quiet_and_secret(caplog, simulator)
+
+
+async def test_jwt_error_renews_in_place(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`jwt error` on a live socket: a fresh token on the same socket, no reconnect, no poll."""
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    server = server_at(simulator, SURVIVAL)
+    identifier = server.identifier
+    caplog.clear()
+    tokens = simulator.websocket_token_requests(identifier)
+    polled = usage_requests(simulator, identifier)
+    simulator.send_websocket_event(identifier, "jwt error", "jwt: exp claim is invalid")
+    await until(lambda: simulator.websocket_token_requests(identifier) == tokens + 1)
+    await until(lambda: coordinator.push.is_live(identifier))
+    assert simulator.websocket_connects(identifier) == 1
+    assert usage_requests(simulator, identifier) == polled
+    simulator.set_state(identifier, power=PowerState.OFFLINE)
+    await until(lambda: state_of(hass, "sensor", server, "state") == "offline")
+    assert unavailable(hass) == []
+    assert_quiet_and_secret(caplog, simulator)
+
+
+async def test_expired_token_is_renewed(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A token Wings already considers expired: renewed, and the server's values keep coming."""
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    server = server_at(simulator, SURVIVAL)
+    identifier = server.identifier
+    caplog.clear()
+    tokens = simulator.websocket_token_requests(identifier)
+    simulator.expire_websocket_tokens(identifier)
+    await until(lambda: simulator.websocket_token_requests(identifier) > tokens)
+    await until(lambda: coordinator.push.is_live(identifier))
+    simulator.set_state(identifier, power=PowerState.OFFLINE)
+    await until(lambda: state_of(hass, "sensor", server, "state") == "offline")
+    assert unavailable(hass) == []
+    assert_quiet_and_secret(caplog, simulator)
+
+
+async def test_daemon_error_keeps_the_socket(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`daemon error` (a failed power action, a busy installer): noted at debug, push goes on."""
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    server = server_at(simulator, SURVIVAL)
+    identifier = server.identifier
+    caplog.clear()
+    polled = usage_requests(simulator, identifier)
+    simulator.send_websocket_event(
+        identifier, "daemon error", "An unexpected error was encountered"
+    )
+    await until(lambda: "Wings error for" in caplog.text)
+    assert coordinator.push.is_live(identifier)
+    simulator.set_state(identifier, power=PowerState.OFFLINE)
+    await until(lambda: state_of(hass, "sensor", server, "state") == "offline")
+    assert simulator.websocket_connects(identifier) == 1
+    assert usage_requests(simulator, identifier) == polled
+    assert unavailable(hass) == []
+    assert_quiet_and_secret(caplog, simulator)
