@@ -382,11 +382,13 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             # The limit is per key: every server is refused until it resets.
             if isinstance(error, PterodactylRateLimitError):
                 raise update_failed_error(error) from error
-        # Only when no server answered, for no reason of its own, is the panel itself failing.
+        # Only when no server answered, for no reason of its own, is the panel itself failing;
+        # servers pushed by Wings still speak, so then the failing ones are unreachable instead.
         if (
             errors
             and len(errors) == len(results)
             and not any(isinstance(error, _SERVER_ERRORS) for error in errors)
+            and not any(self.push.is_live(identifier) for identifier in self._servers)
         ):
             raise update_failed_error(errors[0]) from errors[0]
 

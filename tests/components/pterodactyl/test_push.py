@@ -318,6 +318,36 @@ async def test_not_watchable_server_is_polled_silently(
     ]
 
 
+async def test_polled_server_failing_leaves_pushed_servers_up(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    panel_clock: ManualClock,
+) -> None:
+    """When the only polled server fails, pushed servers stay available: Wings still speaks."""
+    creative = server_at(simulator, CREATIVE)
+    simulator.make_subuser(creative.identifier, ["control.console", "control.start"])
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+    coordinator = coordinator_of(mock_config_entry)
+    await until(
+        lambda: coordinator.push.state(creative.identifier) is ConnectionState.NOT_WATCHABLE
+    )
+    await all_live_but(mock_config_entry, simulator, creative.identifier)
+
+    simulator.inject_fault(Fault(kind=FaultKind.STATUS, status=500, server=creative.identifier))
+    await advance(hass, freezer, panel_clock, 0.5)
+
+    assert coordinator.last_update_success
+    assert state_of(hass, "sensor", creative, "state") == "unreachable"
+    survival = server_at(simulator, SURVIVAL)
+    assert state_of(hass, "sensor", survival, "state") == "running"
+    assert state_of(hass, "sensor", survival, "cpu_utilization") != "unavailable"
+
+
 async def all_live_but(entry: MockConfigEntry, simulator: PanelSimulator, skip: str) -> None:
     """Wait until every other server's socket is authenticated."""
     coordinator = coordinator_of(entry)
