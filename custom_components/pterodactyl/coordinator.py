@@ -210,6 +210,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self._servers: dict[str, Server] = {}
         self._servers_listed_at: datetime | None = None
         self._actions: dict[str, _PowerAction] = {}
+        # Servers whose socket dropped and that are not read since: the next update reads them.
+        self._fallen_back: set[str] = set()
         self._next_full_poll: datetime | None = None
         # The interval between full polls, lengthened when the panel's rate limit requires it.
         self.effective_interval = self.regular_interval
@@ -276,6 +278,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             self._next_full_poll = dt_util.utcnow() + self.effective_interval
         for identifier in results:
             self._read_at[identifier] = self.hass.loop.time()
+        self._fallen_back.difference_update(results)
         servers = {
             identifier: (
                 self._server_data(server, results[identifier])
@@ -302,7 +305,10 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                 i
                 for i in self._servers
                 if i not in self.data.servers
-                or ((full or i in self._actions) and not self.push.is_live(i))
+                or (
+                    (full or i in self._actions or i in self._fallen_back)
+                    and not self.push.is_live(i)
+                )
             ]
             if self.data is not None
             else list(self._servers)
@@ -316,7 +322,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         """Say whether every server's usage is due, rather than only those changing power state."""
         return (
             self.data is None
-            or not self._actions
+            or not (self._actions or self._fallen_back)
             or self._next_full_poll is None
             or dt_util.utcnow() >= self._next_full_poll
         )
@@ -338,6 +344,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             for identifier in gone:
                 self._actions.pop(identifier, None)
                 self._read_at.pop(identifier, None)
+                self._fallen_back.discard(identifier)
                 if device := registry.async_get_device_by_identifier(
                     (DOMAIN, identifier), self.config_entry.entry_id
                 ):
@@ -510,7 +517,11 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
     @callback
     def async_push_connection(self, identifier: str, state: ConnectionState) -> None:
         """Poll a server whose socket failed at once, instead of after the interval."""
-        if state is ConnectionState.DISCONNECTED:
+        if state is not ConnectionState.DISCONNECTED:
+            self._fallen_back.discard(identifier)
+        else:
+            # Only this server is read now: a wave of drops (a Wings restart) is no burst.
+            self._fallen_back.add(identifier)
             self.config_entry.async_create_background_task(
                 self.hass, self.async_request_refresh(), f"pterodactyl fallback {identifier}"
             )

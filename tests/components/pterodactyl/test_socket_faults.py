@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Fault, FaultKind, PanelSimulator, PowerState
 
-from .common import SURVIVAL, poll, server_at, settle, state_of
+from .common import CREATIVE, SURVIVAL, poll, server_at, settle, state_of
 from .test_push import (  # noqa: F401  (the fixtures turn push on, with fast timings)
     all_live,
     coordinator_of,
@@ -160,3 +160,31 @@ async def test_daemon_error_keeps_the_socket(
     assert usage_requests(simulator, identifier) == polled
     assert unavailable(hass) == []
     assert_quiet_and_secret(caplog, simulator)
+
+
+async def test_a_dropped_socket_reads_only_its_server(
+    hass: HomeAssistant,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Sockets dropping one after another: each drop reads its own server, not every fallen one."""
+    await all_live(init_integration, simulator)
+    first, second = (server_at(simulator, index).identifier for index in (SURVIVAL, CREATIVE))
+    for identifier in (first, second):
+        # Wings stays away for both (their token route fails), so both stay on polling.
+        simulator.inject_fault(
+            Fault(FaultKind.STATUS, status=502, server=identifier, path_contains="/websocket")
+        )
+    polled = usage_requests(simulator, first)
+    await simulator.disconnect_websockets(first)
+    await until(lambda: usage_requests(simulator, first) == polled + 1)
+    await settle(hass)
+
+    polled_second = usage_requests(simulator, second)
+    await simulator.disconnect_websockets(second)
+    # Home Assistant's refresh debouncer holds a second request for up to 10 s.
+    await until(lambda: usage_requests(simulator, second) == polled_second + 1, 15)
+    await settle(hass)
+    # The first server waits for the regular interval: a wave of drops is no burst of requests.
+    assert usage_requests(simulator, first) == polled + 1
