@@ -5,13 +5,13 @@ from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .api import PterodactylClient, PterodactylInvalidURLError, normalize_url
+from .api import PterodactylInvalidURLError, normalize_url
 from .const import CONF_VERIFY_SSL, DOMAIN, LOGGER
 from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .helpers import create_client
 from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
@@ -28,12 +28,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) 
     """Connect to the panel, read every server, then set up the platforms."""
     verify_ssl: bool = entry.data[CONF_VERIFY_SSL]
     try:
-        client = PterodactylClient(
-            entry.data[CONF_URL],
-            entry.data[CONF_API_KEY],
-            session=async_get_clientsession(hass, verify_ssl=verify_ssl),
-            verify_ssl=verify_ssl,
-        )
+        client = create_client(hass, entry.data[CONF_URL], entry.data[CONF_API_KEY], verify_ssl)
     except PterodactylInvalidURLError as err:
         raise ConfigEntryError(translation_domain=DOMAIN, translation_key="invalid_url") from err
     coordinator = PterodactylCoordinator(hass, entry, client)

@@ -7,7 +7,6 @@ from typing import Any, override
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -20,7 +19,7 @@ import probatio
 from yarl import URL
 
 from . import entry_unique_id
-from .api import Account, PterodactylClient, PterodactylError, PterodactylInvalidURLError
+from .api import Account, PterodactylError, PterodactylInvalidURLError
 from .const import (
     CONF_CONSOLE_EVENTS,
     CONF_UPDATE_INTERVAL,
@@ -31,7 +30,7 @@ from .const import (
     MIN_UPDATE_INTERVAL,
 )
 from .coordinator import PterodactylConfigEntry
-from .helpers import error_translation_key
+from .helpers import create_client, error_translation_key
 
 # Errors the form explains on their own; any other panel error means it is not reachable as a panel.
 _FORM_ERRORS = frozenset(
@@ -209,12 +208,7 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[_Panel | None, dict[str, str]]:
         """Read the account and list its servers; return the panel, or the form's errors."""
         try:
-            client = PterodactylClient(
-                url,
-                api_key,
-                session=async_get_clientsession(self.hass, verify_ssl=verify_ssl),
-                verify_ssl=verify_ssl,
-            )
+            client = create_client(self.hass, url, api_key, verify_ssl)
             account = await client.get_account()
             # The account route skips the panel's two-factor check; the server list does not.
             await client.list_servers()

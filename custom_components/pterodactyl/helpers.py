@@ -1,15 +1,18 @@
-"""Translate the panel client's errors into Home Assistant's translated exceptions."""
+"""The panel client on Home Assistant's terms: its shared session and translated exceptions."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
     ConflictReason,
     PterodactylApplicationKeyError,
     PterodactylAuthenticationError,
+    PterodactylClient,
     PterodactylConflictError,
     PterodactylConnectionError,
     PterodactylError,
@@ -62,6 +65,18 @@ def error_translation_key(err: PterodactylError) -> str:
         case PterodactylInvalidResponseError():
             return "invalid_response"
     return "panel_error"
+
+
+def create_client(
+    hass: HomeAssistant, url: str, api_key: str, verify_ssl: bool
+) -> PterodactylClient:
+    """Return a panel client on Home Assistant's shared session, checking TLS as asked."""
+    return PterodactylClient(
+        url,
+        api_key,
+        session=async_get_clientsession(hass, verify_ssl=verify_ssl),
+        verify_ssl=verify_ssl,
+    )
 
 
 # A 429 without Retry-After (a proxy's) waits out the panel's one-minute rate-limit window.

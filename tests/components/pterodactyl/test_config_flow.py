@@ -268,7 +268,7 @@ async def test_user_flow_not_a_working_panel(
 async def test_user_flow_ssl_error(hass: HomeAssistant, simulator: PanelSimulator) -> None:
     """An untrusted certificate is explained, and the TLS check can be turned off."""
     with patch(
-        "custom_components.pterodactyl.config_flow.PterodactylClient.get_account",
+        "custom_components.pterodactyl.api.PterodactylClient.get_account",
         side_effect=PterodactylSSLError("The panel's TLS certificate is not trusted"),
     ):
         result = await start_user_flow(hass)
@@ -293,7 +293,7 @@ async def test_user_flow_unknown_error(
 ) -> None:
     """An unexpected failure is logged with its traceback and shown as unknown, never the key."""
     with patch(
-        "custom_components.pterodactyl.config_flow.PterodactylClient.list_servers",
+        "custom_components.pterodactyl.api.PterodactylClient.list_servers",
         side_effect=RuntimeError("boom"),
     ):
         result = await start_user_flow(hass)

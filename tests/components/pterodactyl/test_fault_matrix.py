@@ -67,7 +67,7 @@ def websocket_push() -> bool:
 def short_request_timeout() -> Iterator[None]:
     """Give the integration's client a short timeout, so timeouts cost no real 10 s."""
     client = partial(PterodactylClient, request_timeout=REQUEST_TIMEOUT)
-    with patch("custom_components.pterodactyl.PterodactylClient", client):
+    with patch("custom_components.pterodactyl.helpers.PterodactylClient", client):
         yield
 
 
