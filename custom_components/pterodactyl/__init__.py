@@ -4,13 +4,13 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .api import PterodactylInvalidURLError, normalize_url
 from .const import CONF_VERIFY_SSL, DOMAIN, LOGGER
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, two_factor_issue_id
 from .helpers import create_client
 from .services import async_setup_services
 
@@ -58,7 +58,15 @@ def _async_adopt_unique_id(
 
 async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
     """Unload the platforms; the coordinator, its websockets with it, stops with the entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        # An entry that no longer updates has no failing update to repair.
+        ir.async_delete_issue(hass, DOMAIN, two_factor_issue_id(entry.entry_id))
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> None:
+    """Delete the entry's repair issue, which an entry still retrying its setup may have."""
+    ir.async_delete_issue(hass, DOMAIN, two_factor_issue_id(entry.entry_id))
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:

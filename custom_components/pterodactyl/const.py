@@ -15,10 +15,12 @@ DEFAULT_UPDATE_INTERVAL: Final = 30  # seconds
 MIN_UPDATE_INTERVAL: Final = 10  # seconds
 # Servers created or deleted on the panel show up (or go) without a reload within this time.
 SERVER_LIST_INTERVAL: Final = timedelta(minutes=5)
-# While a server is starting or stopping after a power action, poll this often.
+# While a server is starting or stopping after a power action, poll this often (less often when
+# many are, to stay within the rate limit's headroom).
 TRANSITION_POLL_INTERVAL: Final = timedelta(seconds=2)
 # Polling uses at most this share of the panel's rate limit: the rest is left for the server list,
-# power signals, commands, websocket tokens and the user's own use of the panel.
+# power signals and the fast polling after them, commands, websocket tokens and the user's own use
+# of the panel.
 RATE_LIMIT_SHARE: Final = 0.8
 # Pterodactyl 0.7 allows 15 usage reads a minute per user, whatever its headers say.
 LEGACY_USAGE_RATE_LIMIT: Final = 15

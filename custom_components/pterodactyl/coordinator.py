@@ -10,8 +10,8 @@ from typing import override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -28,6 +28,7 @@ from .api import (
     PterodactylNodeUnavailableError,
     PterodactylNotFoundError,
     PterodactylRateLimitError,
+    PterodactylTwoFactorRequiredError,
     Server,
     ServerLimits,
     ServerState,
@@ -61,6 +62,9 @@ class ServerStatus(StrEnum):
     STOPPING = "stopping"
     SUSPENDED = "suspended"
     INSTALLING = "installing"
+    TRANSFERRING = "transferring"
+    RESTORING_BACKUP = "restoring_backup"
+    NODE_MAINTENANCE = "node_maintenance"
     # Not "unavailable": Home Assistant reads that state as the entity itself being unavailable.
     UNREACHABLE = "unreachable"
 
@@ -74,6 +78,9 @@ _STATUS_OF_STATE = {
 _STATUS_OF_CONFLICT = {
     ConflictReason.SUSPENDED: ServerStatus.SUSPENDED,
     ConflictReason.INSTALLING: ServerStatus.INSTALLING,
+    ConflictReason.TRANSFERRING: ServerStatus.TRANSFERRING,
+    ConflictReason.RESTORING: ServerStatus.RESTORING_BACKUP,
+    ConflictReason.NODE_MAINTENANCE: ServerStatus.NODE_MAINTENANCE,
 }
 # Errors that concern one server; any other error on every server means the panel is failing.
 _SERVER_ERRORS = (
@@ -82,14 +89,11 @@ _SERVER_ERRORS = (
     PterodactylNotFoundError,
     PterodactylForbiddenError,
 )
-LEGACY_TRANSITION_POLL_INTERVAL = timedelta(seconds=10)
 # Pterodactyl caches usage for 20 s, and polls jitter: the boot time computed from the uptime
 # drifts by that much between polls. A real reboot moves it by the whole previous uptime.
 _BOOT_TIME_TOLERANCE = timedelta(seconds=45)
 # Laravel counts requests in fixed one-minute windows.
 _RATE_LIMIT_WINDOW = 60.0
-# Home Assistant rounds a coordinator's schedule to the second: a poll may come up to 1 s early.
-_SCHEDULE_SLACK = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +190,15 @@ def _power_action(
     )
 
 
+def _fitting_interval(requests_per_minute: int, per_poll: int) -> timedelta:
+    """Return the shortest interval at which polls of `per_poll` requests fit a minute's share."""
+    # A poll sends its requests at once: fit whole polls into each window of the limit. Home
+    # Assistant starts polls at whole seconds plus a fixed fraction, so with a whole-second
+    # interval longer than window / polls no window ever holds one poll more.
+    polls = requests_per_minute // min(per_poll, requests_per_minute)
+    return timedelta(seconds=math.floor(_RATE_LIMIT_WINDOW / polls) + 1)
+
+
 class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
     """One panel account: the server list every few minutes; usage pushed, else polled."""
 
@@ -217,6 +230,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self.effective_interval = self.regular_interval
         # Requests a minute polling may use; None until the panel's limit is known.
         self.budget: int | None = None
+        # The rest of the limit: reads between full polls (power actions, fallbacks) fit in it.
+        self._headroom: int | None = None
         # When each server's usage was last read (loop time): the budget reads the oldest first.
         self._read_at: dict[str, float] = {}
         self.push = PushManager(self)
@@ -269,8 +284,9 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         except PterodactylAuthenticationError as err:
             raise auth_failed_error(err) from err
         except PterodactylError as err:
-            raise update_failed_error(err) from err
+            raise self._update_failed(err) from err
         self._raise_for_panel_failure(results)
+        ir.async_delete_issue(self.hass, DOMAIN, two_factor_issue_id(self.config_entry.entry_id))
         if any(isinstance(result, PterodactylNotFoundError) for result in results.values()):
             # Deleted between list and poll: re-read the list next time to remove its device.
             self._servers_listed_at = None
@@ -313,16 +329,18 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             if self.data is not None
             else list(self._servers)
         )
-        if self.budget is None or len(due) <= self.budget:
+        # A poll between full polls is paid from the headroom, not from the full polls' budget.
+        cap = self.budget if full else self._headroom
+        if cap is None or len(due) <= cap:
             return due
-        # More servers than a minute's budget: each poll reads the least recently read ones.
-        return sorted(due, key=lambda i: self._read_at.get(i, -math.inf))[: self.budget]
+        # More servers than a poll may read: each poll reads the least recently read ones.
+        return sorted(due, key=lambda i: self._read_at.get(i, -math.inf))[:cap]
 
     def _full_poll_due(self) -> bool:
         """Say whether every server's usage is due, rather than only those changing power state."""
         return (
             self.data is None
-            or not (self._actions or self._fallen_back)
+            or not (self._polling_fast or self._fallen_back)
             or self._next_full_poll is None
             or dt_util.utcnow() >= self._next_full_poll
         )
@@ -363,14 +381,11 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         if limit is None:
             return
         self.budget = max(1, math.floor(limit * RATE_LIMIT_SHARE))
+        self._headroom = max(1, limit - self.budget)
         polled = sum(not self.push.is_live(identifier) for identifier in self._servers)
         interval = self.regular_interval
         if polled:
-            # A poll sends its requests at once: fit whole polls into each window of the limit.
-            polls = self.budget // min(polled, self.budget)
-            interval = max(
-                interval, timedelta(seconds=_RATE_LIMIT_WINDOW / polls + _SCHEDULE_SLACK)
-            )
+            interval = max(interval, _fitting_interval(self.budget, polled))
         if interval != self.effective_interval and interval > self.regular_interval:
             LOGGER.info(
                 "Polling %d servers every %d s to stay within the panel's %d requests a minute",
@@ -386,9 +401,9 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         for error in errors:
             if isinstance(error, PterodactylAuthenticationError):
                 raise auth_failed_error(error) from error
-            # The limit is per key: every server is refused until it resets.
-            if isinstance(error, PterodactylRateLimitError):
-                raise update_failed_error(error) from error
+            # The limit is per key, and 2FA per account: every server is refused until it clears.
+            if isinstance(error, (PterodactylRateLimitError, PterodactylTwoFactorRequiredError)):
+                raise self._update_failed(error) from error
         # Only when no server answered, for no reason of its own, is the panel itself failing;
         # servers pushed by Wings still speak, so then the failing ones are unreachable instead.
         if (
@@ -397,7 +412,24 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             and not any(isinstance(error, _SERVER_ERRORS) for error in errors)
             and not any(self.push.is_live(identifier) for identifier in self._servers)
         ):
-            raise update_failed_error(errors[0]) from errors[0]
+            raise self._update_failed(errors[0]) from errors[0]
+
+    def _update_failed(self, err: PterodactylError) -> UpdateFailed:
+        """Build an update failure; an account without the panel's required 2FA gets an issue."""
+        if isinstance(err, PterodactylTwoFactorRequiredError):
+            # Only the user can fix it, on the panel: say where, in Repairs, until it is done.
+            account_url = self.client.account_url()
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                two_factor_issue_id(self.config_entry.entry_id),
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                learn_more_url=account_url,
+                translation_key="two_factor_required",
+                translation_placeholders={"url": self.client.base_url, "account_url": account_url},
+            )
+        return update_failed_error(err)
 
     def _server_data(self, server: Server, result: Utilization | PterodactylError) -> ServerData:
         """Combine the listed server with its usage, or with why there is none."""
@@ -435,19 +467,31 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         return utilization
 
     def _follow_power_actions(self, servers: dict[str, ServerData]) -> None:
-        """Poll fast while a power action is under way, else at the configured interval."""
+        """Poll fast while a power action is under way, else at the full polls' interval."""
         for identifier in self._actions.keys() - servers.keys():
             del self._actions[identifier]
+        self.update_interval = self._poll_interval()
+
+    def _poll_interval(self) -> timedelta:
+        """Return the interval between polls: the full polls', or shorter after power actions."""
         # Only actions sent from here speed polling up: a server stuck 'starting' (a game whose
         # ready line the egg does not match) would otherwise keep every server polled fast.
         # Wings reports a pushed server's every step, so its actions need no polling at all.
-        if all(self.push.is_live(identifier) for identifier in self._actions):
-            self.update_interval = self.effective_interval
-        elif self.client.flavor is PanelFlavor.LEGACY:
-            # Panel 0.7 allows 15 usage reads a minute per user: 2 s polling would be refused.
-            self.update_interval = LEGACY_TRANSITION_POLL_INTERVAL
-        else:
-            self.update_interval = TRANSITION_POLL_INTERVAL
+        followed = sum(not self.push.is_live(identifier) for identifier in self._actions)
+        if not followed:
+            return self.effective_interval
+        interval = TRANSITION_POLL_INTERVAL
+        if self._headroom is not None:
+            # Fast polls use only what the full polls leave of the limit: many actions at once
+            # (a "stop all") are followed less often; on 0.7, 3 of its 15 reads: every 21 s.
+            interval = max(interval, _fitting_interval(self._headroom, followed))
+        # No slower than the full polls, which read the followed servers too.
+        return min(interval, self.effective_interval)
+
+    @property
+    def _polling_fast(self) -> bool:
+        """Say whether polls between the full ones read the servers under a power action."""
+        return self.update_interval != self.effective_interval
 
     async def async_send_power_signal(self, identifier: str, signal: PowerSignal) -> None:
         """Send a power signal, show its expected effect at once, then follow the panel."""
@@ -457,6 +501,11 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         action = _power_action(signal, utilization, dt_util.utcnow() + POWER_ACTION_TIMEOUT)
         self._actions[identifier] = action
         live = self.push.is_live(identifier)
+        if not live:
+            # Read at the next fast poll, not at once: a read per signal would read every
+            # followed server again, and a "stop all" would flood the panel's rate limit.
+            self.update_interval = self._poll_interval()
+            self._schedule_refresh()
         if current is not None and utilization is not None:
             interim = replace(
                 current,
@@ -469,8 +518,6 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                 servers = dict(self.data.servers)
                 servers[identifier] = interim
                 self.async_set_updated_data(replace(self.data, servers=servers))
-        if not live:
-            await self.async_refresh()
 
     async def async_send_command(self, identifier: str, command: str) -> None:
         """Send a console command."""
@@ -566,14 +613,26 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self._pending.clear()
 
 
+def two_factor_issue_id(entry_id: str) -> str:
+    """Return the ID of the repair issue raised while the panel demands 2FA of the account."""
+    return f"two_factor_required_{entry_id}"
+
+
 def _error_status(server: Server, error: PterodactylError) -> ServerStatus:
     """Say why a server has no usage, preferring the panel's reason over the listed flags."""
     if isinstance(error, PterodactylConflictError) and error.reason in _STATUS_OF_CONFLICT:
         return _STATUS_OF_CONFLICT[error.reason]
+    # The listed flags, in the order the panel checks them before refusing with 409.
     if server.is_suspended:
         return ServerStatus.SUSPENDED
+    if server.is_node_under_maintenance:
+        return ServerStatus.NODE_MAINTENANCE
     if server.is_installing:
         return ServerStatus.INSTALLING
+    if server.is_restoring:
+        return ServerStatus.RESTORING_BACKUP
+    if server.is_transferring:
+        return ServerStatus.TRANSFERRING
     return ServerStatus.UNREACHABLE
 
 

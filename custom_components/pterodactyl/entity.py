@@ -12,6 +12,17 @@ from .api import PanelFlavor
 from .const import DOMAIN
 from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerData, ServerStatus
 
+# The panel refuses to tell the power state: the node is down or busy with the server, which may
+# be running all the same.
+_POWER_UNKNOWN = frozenset(
+    {
+        ServerStatus.UNREACHABLE,
+        ServerStatus.TRANSFERRING,
+        ServerStatus.RESTORING_BACKUP,
+        ServerStatus.NODE_MAINTENANCE,
+    }
+)
+
 
 class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
     """An entity of one game server."""
@@ -55,10 +66,10 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
 
     @property
     def power_state_known(self) -> bool:
-        """Return False when the panel cannot tell the server's power state (its node is down)."""
+        """Return False when the panel cannot tell the server's power state (node down or busy)."""
         # A suspended or installing server is known to be off: its power entities stay available
         # so that an action on it gets the panel's reason instead of being skipped silently.
-        return self.server_data.status is not ServerStatus.UNREACHABLE
+        return self.server_data.status not in _POWER_UNKNOWN
 
 
 def async_add_server_entities(

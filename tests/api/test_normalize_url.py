@@ -77,5 +77,6 @@ async def test_client_normalizes_and_validates_url(session: aiohttp.ClientSessio
     client = PterodactylClient("https://example.com/panel/", API_KEY, session=session)
     assert client.base_url == "https://example.com/panel"
     assert client.server_url("1a7ce997") == "https://example.com/panel/server/1a7ce997"
+    assert client.account_url() == "https://example.com/panel/account"
     with pytest.raises(PterodactylInvalidURLError):
         PterodactylClient("ftp://example.com", API_KEY, session=session)

@@ -146,6 +146,12 @@ class PterodactylClient:
         """Return the server's page on the panel, for people to open."""
         return f"{self.base_url}/server/{identifier}"
 
+    def account_url(self) -> str:
+        """Return the page where the key's user manages the account, 2FA included."""
+        # Pelican's account page is its profile.
+        page = "profile" if self.flavor is PanelFlavor.PELICAN else "account"
+        return f"{self.base_url}/{page}"
+
     async def get_account(self) -> Account:
         """Read the key's user; it also tells Pelican from Pterodactyl."""
         try:

@@ -367,7 +367,7 @@ SERVER_ROWS = [
             lambda sim, server: sim.set_state(server.identifier, transferring=True),
             lambda sim, server: sim.set_state(server.identifier, transferring=False),
         ),
-        state="unreachable",
+        state="transferring",
     ),
     ServerRow(
         id="409_restoring_backup",
@@ -377,7 +377,7 @@ SERVER_ROWS = [
             ),
             lambda sim, server: sim.set_state(server.identifier, status=None),
         ),
-        state="unreachable",
+        state="restoring_backup",
     ),
     ServerRow(
         id="409_node_maintenance",
@@ -385,7 +385,7 @@ SERVER_ROWS = [
             lambda sim, server: sim.set_state(server.identifier, node_maintenance=True),
             lambda sim, server: sim.set_state(server.identifier, node_maintenance=False),
         ),
-        state="unreachable",
+        state="node_maintenance",
     ),
     ServerRow(
         id="504_node_down",

@@ -1,10 +1,12 @@
 """The rate-limit budget: polling stays under the panel's limit, and every server still updates."""
 
 from collections import Counter
+from collections.abc import Callable
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -13,9 +15,15 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from simulator import ManualClock, PanelSimulator
+from custom_components.pterodactyl.const import (
+    ATTR_SIGNAL,
+    DOMAIN,
+    SERVICE_SEND_POWER_SIGNAL,
+    TRANSITION_POLL_INTERVAL,
+)
+from simulator import ManualClock, PanelSimulator, PowerState, SimServer
 
-from .common import entity_id_of, poll, settle
+from .common import SURVIVAL, entity_id_of, poll, server_at, settle, state_of
 from .test_push import advance, all_live
 
 # Each test asks for `freezer` before `init_integration`: the setup then schedules its polls on
@@ -66,6 +74,35 @@ def budget_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
 def unavailable(hass: HomeAssistant) -> list[str]:
     """Return the integration's entities that are unavailable."""
     return [s.entity_id for s in hass.states.async_all() if s.state == STATE_UNAVAILABLE]
+
+
+async def run_until(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    clock: ManualClock,
+    done: Callable[[], bool],
+    *,
+    within: float,
+    step: float = 1,
+) -> float:
+    """Let time pass `step` at a time until `done`; return how long it took."""
+    elapsed = 0.0
+    while not done():
+        assert elapsed < within, f"not done within {within} s"
+        clock.advance(step)
+        await poll(hass, freezer, step)
+        elapsed += step
+    return elapsed
+
+
+async def act_on_all(
+    hass: HomeAssistant, servers: list[SimServer], domain: str, service: str, data: dict[str, str]
+) -> None:
+    """Call one action on all the servers' switches, as a "stop all" automation does."""
+    switches = [entity_id_of(hass, "switch", server, "power") for server in servers]
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: switches, **data}, blocking=True
+    )
 
 
 @pytest.mark.parametrize(("panel_flavor", "panel_servers"), [("pelican", 200)])
@@ -194,3 +231,123 @@ async def test_pushed_servers_cost_nothing(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["coordinator"]["effective_update_interval"] == 30
     assert diagnostics["coordinator"]["requests_per_minute_budget"] == 40
+
+
+@pytest.mark.parametrize(("panel_flavor", "panel_servers"), [("pelican", 60)])
+@pytest.mark.parametrize(
+    ("stopped", "domain", "service", "data", "interval"),
+    [
+        # 50 servers in the 52 requests a minute the budget leaves would be read every 61 s:
+        # they are read by the full polls, every 30 s.
+        (50, SWITCH_DOMAIN, SERVICE_TURN_OFF, {}, 30),
+        (50, DOMAIN, SERVICE_SEND_POWER_SIGNAL, {ATTR_SIGNAL: "stop"}, 30),
+        (10, SWITCH_DOMAIN, SERVICE_TURN_OFF, {}, 13),
+    ],
+    ids=["50-switch", "50-send_power_signal", "10-switch"],
+)
+async def test_stopping_many_servers_stays_within_the_limit(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    panel_clock: ManualClock,
+    stopped: int,
+    domain: str,
+    service: str,
+    data: dict[str, str],
+    interval: int,
+) -> None:
+    """Stopping 50 (or 10) of 60 polled servers at once: no 429, each shows offline soon after."""
+    coordinator = init_integration.runtime_data
+    servers = list(simulator.servers.values())[:stopped]
+    for server in servers:
+        simulator.set_state(server.identifier, power=PowerState.RUNNING)
+        # Saving their worlds: fast polling lasts long enough to matter.
+        server.stop_seconds = 20
+    await run_for(hass, freezer, panel_clock, 1)
+    assert {state_of(hass, "sensor", server, "state") for server in servers} == {"running"}
+    simulator.requests.clear()
+
+    await act_on_all(hass, servers, domain, service, data)
+    assert coordinator.update_interval.total_seconds() == interval
+    await run_until(
+        hass,
+        freezer,
+        panel_clock,
+        lambda: {state_of(hass, "sensor", server, "state") for server in servers} == {"offline"},
+        within=35,
+    )
+    assert coordinator.update_interval == coordinator.effective_interval
+    await run_for(hass, freezer, panel_clock, 2)
+
+    assert refused(simulator) == 0
+    assert busiest_minute(simulator) <= 256
+    assert [server.power_signals for server in servers] == [["stop"]] * stopped
+    assert unavailable(hass) == []
+
+
+@pytest.mark.parametrize(("panel_flavor", "panel_servers"), [("pelican", 60)])
+async def test_one_server_is_followed_every_two_seconds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    panel_clock: ManualClock,
+) -> None:
+    """The headroom of 256 requests a minute reads one server under a power action every 2 s."""
+    coordinator = init_integration.runtime_data
+    survival = server_at(simulator, SURVIVAL)
+    survival.stop_seconds = 20
+    await act_on_all(hass, [survival], SWITCH_DOMAIN, SERVICE_TURN_OFF, {})
+    assert coordinator.update_interval == TRANSITION_POLL_INTERVAL
+    simulator.requests.clear()
+
+    # In steps of the interval: the test harness fires a poll up to a second early.
+    step = TRANSITION_POLL_INTERVAL.total_seconds()
+    took = await run_until(
+        hass,
+        freezer,
+        panel_clock,
+        lambda: state_of(hass, "sensor", survival, "state") == "offline",
+        within=25,
+        step=step,
+    )
+
+    assert 20 <= took <= 22
+    assert usage_reads(simulator) == {survival.identifier: took / step}
+    assert refused(simulator) == 0
+
+
+@pytest.mark.parametrize(("panel_flavor", "panel_servers"), [("legacy", 12)])
+async def test_legacy_power_actions_within_the_usage_limit(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    *,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+    panel_clock: ManualClock,
+) -> None:
+    """On 0.7, fast polls get the 3 usage reads a minute that 12 servers' full polls leave."""
+    coordinator = init_integration.runtime_data
+    servers = list(simulator.servers.values())
+    # Saving a big world: the server is followed for half a minute.
+    servers[0].stop_seconds = 30
+    simulator.requests.clear()
+
+    # One server is followed every 21 s: every 10 s, its 6 reads a minute and the full poll's
+    # 12 would pass 15.
+    await act_on_all(hass, servers[:1], SWITCH_DOMAIN, SERVICE_TURN_OFF, {})
+    assert coordinator.update_interval.total_seconds() == 21
+    await run_for(hass, freezer, panel_clock, 2)
+    # Three at once would need 61 s, no faster than the full polls: they are read with those.
+    await act_on_all(hass, servers[1:4], DOMAIN, SERVICE_SEND_POWER_SIGNAL, {ATTR_SIGNAL: "start"})
+    assert coordinator.update_interval == coordinator.effective_interval
+    await run_for(hass, freezer, panel_clock, 3)
+
+    assert refused(simulator) == 0
+    assert busiest_minute(simulator, "/utilization") <= 15
+    assert state_of(hass, "sensor", servers[0], "state") == "offline"
+    assert {state_of(hass, "sensor", s, "state") for s in servers[1:4]} == {"running"}
+    assert unavailable(hass) == []

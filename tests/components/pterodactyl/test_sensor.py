@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from simulator import Fault, FaultKind, PanelSimulator, PowerState, SimServer
+from simulator import Fault, FaultKind, PanelSimulator, PowerState, ServerStatus, SimServer
 from simulator.clock import ManualClock
 
 from .common import (
@@ -112,6 +112,43 @@ async def test_server_without_usage(
     assert state_of(hass, "sensor", survival, "state") in ("running", "offline")
     for key in usage:
         assert state_of(hass, "sensor", survival, key) != STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("make_busy", "expected_state"),
+    [
+        (lambda sim, server: sim.set_state(server, transferring=True), "transferring"),
+        (
+            lambda sim, server: sim.set_state(server, status=ServerStatus.RESTORING_BACKUP),
+            "restoring_backup",
+        ),
+        (lambda sim, server: sim.set_state(server, node_maintenance=True), "node_maintenance"),
+    ],
+    ids=["transferring", "restoring_backup", "node_maintenance"],
+)
+async def test_state_from_the_server_list(
+    hass: HomeAssistant,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    make_busy: Callable[[PanelSimulator, str], object],
+    expected_state: str,
+) -> None:
+    """A 409 in words the integration does not know: the listed server says what it is busy with."""
+    survival = server_at(simulator, SURVIVAL)
+    make_busy(simulator, survival.identifier)
+    simulator.inject_fault(
+        Fault(
+            FaultKind.STATUS,
+            server=survival.identifier,
+            status=409,
+            code="ConflictHttpException",
+            detail="This server is busy, please try again later.",
+        )
+    )
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+
+    assert state_of(hass, "sensor", survival, "state") == expected_state
+    assert state_of(hass, "sensor", survival, "cpu_utilization") == STATE_UNAVAILABLE
 
 
 async def test_unlimited_limits_are_unknown(
