@@ -9,7 +9,7 @@ from typing import override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -239,6 +239,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self._pending: dict[str, ServerData] = {}
         self._written_at: dict[str, float] = {}
         self._write_timers: dict[str, asyncio.TimerHandle] = {}
+        # The entities of each server, updated alone when its pushed data is written.
+        self._server_listeners: dict[str, list[CALLBACK_TYPE]] = {}
 
     @override
     async def _async_setup(self) -> None:
@@ -362,6 +364,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             for identifier in gone:
                 self._actions.pop(identifier, None)
                 self._read_at.pop(identifier, None)
+                self._written_at.pop(identifier, None)
                 self._fallen_back.discard(identifier)
                 if device := registry.async_get_device_by_identifier(
                     (DOMAIN, identifier), self.config_entry.entry_id
@@ -602,8 +605,26 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self._written_at[identifier] = self.hass.loop.time()
         # Not async_set_updated_data: that would also put off the next poll of the other servers.
         self.data = replace(self.data, servers={**self.data.servers, identifier: data})
-        # Other servers' entities write unchanged states: no state change, no recorder row.
-        self.async_update_listeners()
+        # Only this server's entities: writing every entity of the panel for each push would cost
+        # Home Assistant servers x entities state writes every few seconds.
+        for listener in list(self._server_listeners.get(identifier, ())):
+            listener()
+
+    @callback
+    def async_add_server_listener(
+        self, identifier: str, update_callback: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Call `update_callback` when pushed data of this server is written; return the remover."""
+        listeners = self._server_listeners.setdefault(identifier, [])
+        listeners.append(update_callback)
+
+        @callback
+        def remove_listener() -> None:
+            listeners.remove(update_callback)
+            if not listeners:
+                del self._server_listeners[identifier]
+
+        return remove_listener
 
     def _cancel_pending_writes(self) -> None:
         """Forget pending pushed data, which the update being made contains."""

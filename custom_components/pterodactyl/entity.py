@@ -53,6 +53,16 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
             configuration_url=coordinator.client.server_url(identifier),
         )
 
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow every update of the coordinator, and the pushed ones of this server."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_server_listener(
+                self.identifier, self._handle_coordinator_update
+            )
+        )
+
     @property
     def server_data(self) -> ServerData:
         """Return this server's latest data."""

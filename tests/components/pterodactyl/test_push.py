@@ -1,6 +1,7 @@
 """Live push from the Wings websocket: state within a second, usage without polling."""
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Generator
 from datetime import timedelta
 import itertools
@@ -289,6 +290,36 @@ async def test_write_throttling(
         for remove in unsubscribe:
             remove()
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_pushed_usage_writes_only_its_own_servers_entities(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Stats pushed for one server write its entities alone, not every entity of the panel."""
+    await all_live(init_integration, simulator)
+    # Survival runs, so Wings streams its stats; Creative is offline and sends none.
+    running_cpu = entity_id_of(hass, "sensor", server_at(simulator, SURVIVAL), "cpu_utilization")
+    offline_cpu = entity_id_of(hass, "sensor", server_at(simulator, CREATIVE), "cpu_utilization")
+    writes: Counter[str] = Counter()
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        writes[event.data["entity_id"]] += 1
+
+    @callback
+    def watched(data: Any) -> bool:
+        return data["entity_id"] in (running_cpu, offline_cpu)
+
+    with patch("custom_components.pterodactyl.coordinator.PUSH_WRITE_INTERVAL", WRITE_INTERVAL):
+        unsubscribe = [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=watched),
+            hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=watched),
+        ]
+        await asyncio.sleep(WRITE_INTERVAL * 4)
+        for remove in unsubscribe:
+            remove()
+    assert writes[running_cpu] >= 2
+    assert writes[offline_cpu] == 0
 
 
 async def test_not_watchable_server_is_polled_silently(
