@@ -3,12 +3,11 @@
 import asyncio
 from collections.abc import Callable, Collection
 from functools import partial
-import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.helpers import device_registry as dr
 
-from .api import Backoff, ConnectionState, ServerSocket, TokenLimiter
+from .api import Backoff, ConnectionState, ServerSocket, TokenLimiter, loop_time
 from .const import (
     CONF_CONSOLE_EVENTS,
     CONSOLE_EVENT_BURST,
@@ -28,10 +27,8 @@ TASK_NAME: Final = "pterodactyl websocket"
 class TokenBucket:
     """Allows `rate` events a second on average and `burst` at once; counts the refused ones."""
 
-    def __init__(
-        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        """Start full."""
+    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = loop_time) -> None:
+        """Start full; time is the event loop's unless `clock` is given."""
         self._rate = rate
         self._burst = burst
         self._clock = clock

@@ -32,7 +32,7 @@ from .models import (
     Utilization,
     WebsocketCredentials,
 )
-from .websocket import Backoff, ConnectionState, ServerSocket, TokenLimiter
+from .websocket import Backoff, ConnectionState, ServerSocket, TokenLimiter, loop_time
 
 __all__ = [
     "Account",
@@ -67,5 +67,6 @@ __all__ = [
     "TokenLimiter",
     "Utilization",
     "WebsocketCredentials",
+    "loop_time",
     "normalize_url",
 ]

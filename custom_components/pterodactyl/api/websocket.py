@@ -21,7 +21,6 @@ from enum import StrEnum
 import json
 import logging
 import random
-import time
 from typing import Any, Final
 
 import aiohttp
@@ -95,6 +94,11 @@ class Backoff:
         return base / 2 + rng.uniform(0, base / 2)
 
 
+def loop_time() -> float:
+    """Return the running event loop's clock, the one every timer of the socket runs on."""
+    return asyncio.get_running_loop().time()
+
+
 class TokenLimiter:
     """A sliding-window limit on websocket token requests for one server."""
 
@@ -103,9 +107,9 @@ class TokenLimiter:
         limit: int = TOKEN_REQUESTS_PER_WINDOW,
         window: float = TOKEN_WINDOW_SECONDS,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = loop_time,
     ) -> None:
-        """Allow `limit` requests in any `window` seconds."""
+        """Allow `limit` requests in any `window` seconds (by default of the event loop's clock)."""
         self.limit = limit
         self.window = window
         self._clock = clock
