@@ -5,6 +5,7 @@ from collections.abc import Callable, Collection
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
+import aiohttp
 from homeassistant.helpers import device_registry as dr
 
 from .api import Backoff, ConnectionState, ServerSocket, TokenLimiter, loop_time
@@ -62,6 +63,7 @@ class PushManager:
             CONF_CONSOLE_EVENTS, False
         )
         self._enabled = False
+        self._session: aiohttp.ClientSession | None = None
 
     def is_live(self, identifier: str) -> bool:
         """Return whether Wings pushes this server's state right now."""
@@ -105,6 +107,9 @@ class PushManager:
         sockets = list(self._sockets.values())
         self._sockets.clear()
         await asyncio.gather(*(socket.stop() for socket in sockets))
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     def _start(self, identifier: str) -> None:
         """Open a server's socket in a background task of the entry."""
@@ -118,12 +123,25 @@ class PushManager:
             on_connection=partial(coordinator.async_push_connection, identifier),
             backoff=RECONNECT_BACKOFF,
             token_limiter=self._limiters.setdefault(identifier, TokenLimiter()),
+            session=self._websocket_session(),
         )
         self._sockets[identifier] = socket
         # Unloading the entry or stopping Home Assistant cancels it, whatever else happens.
         coordinator.config_entry.async_create_background_task(
             coordinator.hass, socket.run(), f"{TASK_NAME} {identifier}"
         )
+
+    def _websocket_session(self) -> aiohttp.ClientSession:
+        """Return the session every socket of the entry opens in, created on first use."""
+        if self._session is None:
+            # An open socket holds its connection for good. Home Assistant's shared pool allows
+            # 100 connections a host: a node with more servers, or Wings behind the panel's own
+            # address, would leave the panel's requests waiting for a free one until they time
+            # out. The sockets get a pool of their own, without that cap.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=0)
+            )
+        return self._session
 
     def _console_line(self, identifier: str, line: str) -> None:
         """Fire a console event, unless the server's lines exceed the rate limit."""

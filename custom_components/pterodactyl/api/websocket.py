@@ -161,10 +161,15 @@ class ServerSocket:
         heartbeat: float | None = DEFAULT_HEARTBEAT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         rng: random.Random | None = None,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
-        """Prepare the socket; nothing connects until start() or run()."""
+        """Prepare the socket; nothing connects until start() or run().
+
+        The socket opens in `session`, by default the client's.
+        """
         self.identifier = identifier
         self._client = client
+        self._session = session or client.session
         self._on_state = on_state
         self._on_stats = on_stats
         self._on_console = on_console
@@ -300,7 +305,7 @@ class ServerSocket:
         """Open the socket with the panel's Origin; a refused Origin means never watchable."""
         try:
             async with asyncio.timeout(self._connect_timeout):
-                return await self._client.session.ws_connect(
+                return await self._session.ws_connect(
                     credentials.socket_url,
                     origin=self._origin,
                     # Pongs must reach _read, which answers pings itself.

@@ -322,6 +322,21 @@ async def test_pushed_usage_writes_only_its_own_servers_entities(
     assert writes[offline_cpu] == 0
 
 
+@pytest.mark.parametrize("panel_servers", [110])
+async def test_more_sockets_than_a_hosts_connection_pool(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Over 100 sockets on the panel's own address: every one opens, and polls still get through."""
+    # Home Assistant's shared session allows 100 connections a host; Wings here shares the panel's.
+    await until(lambda: simulator.websocket_count() == 110, within=20)
+    await all_live(init_integration, simulator)
+    coordinator = coordinator_of(init_integration)
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    # The panel still answers the integration's own requests, not only the sockets.
+    assert (await coordinator.client.list_servers())[0].identifier in simulator.servers
+
+
 async def test_not_watchable_server_is_polled_silently(
     hass: HomeAssistant,
     *,
