@@ -15,6 +15,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    RATE_LIMIT_WINDOW,
     Account,
     ConflictReason,
     ConnectionState,
@@ -92,8 +93,6 @@ _SERVER_ERRORS = (
 # Pterodactyl caches usage for 20 s, and polls jitter: the boot time computed from the uptime
 # drifts by that much between polls. A real reboot moves it by the whole previous uptime.
 _BOOT_TIME_TOLERANCE = timedelta(seconds=45)
-# Laravel counts requests in fixed one-minute windows.
-_RATE_LIMIT_WINDOW = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +195,7 @@ def _fitting_interval(requests_per_minute: int, per_poll: int) -> timedelta:
     # Assistant starts polls at whole seconds plus a fixed fraction, so with a whole-second
     # interval longer than window / polls no window ever holds one poll more.
     polls = requests_per_minute // min(per_poll, requests_per_minute)
-    return timedelta(seconds=math.floor(_RATE_LIMIT_WINDOW / polls) + 1)
+    return timedelta(seconds=math.floor(RATE_LIMIT_WINDOW / polls) + 1)
 
 
 class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):

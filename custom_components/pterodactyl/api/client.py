@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 import ipaddress
 import json
 import logging
+import math
 import re
 import ssl
 from typing import Any, Final, cast
@@ -41,6 +42,7 @@ from .models import (
     Utilization,
     WebsocketCredentials,
 )
+from .pacing import SlidingWindowLimiter
 from .parsing import (
     parse_account,
     parse_legacy_utilization,
@@ -53,6 +55,14 @@ from .parsing import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT: Final = 10.0
+# Laravel counts requests in fixed one-minute windows: no sliding minute over the limit means no
+# window over it either.
+RATE_LIMIT_WINDOW: Final = 60.0
+# The share of the panel's limit the client sends in any minute at most.
+PACED_SHARE: Final = 0.95
+# The panel counts a request when it arrives, a little after it is sent: the client's minute is
+# this much longer, so its window never closes before the panel's.
+_ARRIVAL_MARGIN: Final = 1.0
 DEFAULT_MAX_CONCURRENCY: Final = 8
 # The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
 PAGE_SIZE: Final = 100
@@ -127,6 +137,8 @@ class PterodactylClient:
         self._concurrency = asyncio.Semaphore(max_concurrency)
         self.flavor: PanelFlavor | None = None
         self.rate_limit = RateLimitStatus()
+        # Every request of this key, whoever asks: limited once the panel has told its limit.
+        self._pacing = SlidingWindowLimiter(None, RATE_LIMIT_WINDOW + _ARRIVAL_MARGIN)
 
     def __repr__(self) -> str:
         """Describe the client without its API key."""
@@ -269,6 +281,7 @@ class PterodactylClient:
             "Accept": "application/json",
         }
         async with self._concurrency:
+            await self._pace()
             try:
                 async with self._session.request(
                     method,
@@ -307,6 +320,18 @@ class PterodactylClient:
         if status >= 400:
             raise _api_error(status, payload, retry_after)
         return payload
+
+    async def _pace(self) -> None:
+        """Wait until one more request fits the panel's limit for any minute.
+
+        Polls are fitted to the limit ahead of time; this is the backstop for what comes all at
+        once: the first refresh, and the token requests and reads after a Wings restart.
+        """
+        if (limit := self.rate_limit.limit) is not None:
+            # A little is left for the user's own use of the panel, which counts against the
+            # same limit.
+            self._pacing.limit = max(1, math.floor(limit * PACED_SHARE))
+        await self._pacing.acquire()
 
     def _read_rate_limit(self, headers: Mapping[str, str]) -> None:
         """Remember the panel's rate-limit headers so callers can slow down before a 429."""

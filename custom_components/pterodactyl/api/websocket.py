@@ -13,7 +13,6 @@ through plain callbacks, run in the event loop:
 """
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from .exceptions import (
     PterodactylRateLimitError,
 )
 from .models import ServerState, ServerStats, WebsocketCredentials
+from .pacing import SlidingWindowLimiter, loop_time
 from .parsing import parse_power_state, parse_stats_event
 
 _LOGGER = logging.getLogger(__name__)
@@ -94,13 +94,8 @@ class Backoff:
         return base / 2 + rng.uniform(0, base / 2)
 
 
-def loop_time() -> float:
-    """Return the running event loop's clock, the one every timer of the socket runs on."""
-    return asyncio.get_running_loop().time()
-
-
-class TokenLimiter:
-    """A sliding-window limit on websocket token requests for one server."""
+class TokenLimiter(SlidingWindowLimiter):
+    """The websocket token requests of one server: Pelican allows 5 a minute."""
 
     def __init__(
         self,
@@ -109,31 +104,8 @@ class TokenLimiter:
         *,
         clock: Callable[[], float] = loop_time,
     ) -> None:
-        """Allow `limit` requests in any `window` seconds (by default of the event loop's clock)."""
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._sent: deque[float] = deque()
-
-    def wait_time(self) -> float:
-        """Return the seconds until another request is allowed (0 when it is now)."""
-        now = self._clock()
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-        if len(self._sent) < self.limit:
-            return 0.0
-        return self._sent[0] + self.window - now
-
-    def record(self) -> None:
-        """Count a request made now."""
-        self._sent.append(self._clock())
-
-    async def acquire(self) -> None:
-        """Wait until a request is allowed, then count it."""
-        while (wait := self.wait_time()) > 0:
-            _LOGGER.debug("Websocket token limit reached; waiting %.1f s", wait)
-            await asyncio.sleep(wait)
-        self.record()
+        """Allow `limit` requests in any `window` seconds."""
+        super().__init__(limit, window, clock=clock)
 
 
 class _AuthRefusedError(Exception):
