@@ -1,6 +1,6 @@
 """Async client for the Pterodactyl and Pelican client API; knows nothing of Home Assistant."""
 
-from .client import RATE_LIMIT_WINDOW, PterodactylClient, normalize_url
+from .client import PterodactylClient, normalize_url
 from .exceptions import (
     ConflictReason,
     PterodactylApiError,
@@ -32,7 +32,7 @@ from .models import (
     Utilization,
     WebsocketCredentials,
 )
-from .pacing import loop_time
+from .pacing import RATE_LIMIT_WINDOW, loop_time
 from .websocket import Backoff, ConnectionState, ServerSocket, TokenLimiter
 
 __all__ = [

@@ -42,7 +42,7 @@ from .models import (
     Utilization,
     WebsocketCredentials,
 )
-from .pacing import SlidingWindowLimiter
+from .pacing import SAFE_WINDOW, SlidingWindowLimiter
 from .parsing import (
     parse_account,
     parse_legacy_utilization,
@@ -55,14 +55,9 @@ from .parsing import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT: Final = 10.0
-# Laravel counts requests in fixed one-minute windows: no sliding minute over the limit means no
-# window over it either.
-RATE_LIMIT_WINDOW: Final = 60.0
 # The share of the panel's limit the client sends in any minute at most.
 PACED_SHARE: Final = 0.95
-# The panel counts a request when it arrives, a little after it is sent: the client's minute is
-# this much longer, so its window never closes before the panel's.
-_ARRIVAL_MARGIN: Final = 1.0
+
 DEFAULT_MAX_CONCURRENCY: Final = 8
 # The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
 PAGE_SIZE: Final = 100
@@ -138,7 +133,7 @@ class PterodactylClient:
         self.flavor: PanelFlavor | None = None
         self.rate_limit = RateLimitStatus()
         # Every request of this key, whoever asks: limited once the panel has told its limit.
-        self._pacing = SlidingWindowLimiter(None, RATE_LIMIT_WINDOW + _ARRIVAL_MARGIN)
+        self._pacing = SlidingWindowLimiter(None, SAFE_WINDOW)
 
     def __repr__(self) -> str:
         """Describe the client without its API key."""

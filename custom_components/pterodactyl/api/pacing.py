@@ -4,8 +4,15 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 import logging
+from typing import Final
 
 _LOGGER = logging.getLogger(__name__)
+
+# Laravel counts requests in fixed one-minute windows.
+RATE_LIMIT_WINDOW: Final = 60.0
+# The panel counts a request when it arrives, a little after it is sent: a sliding minute this
+# much longer never ends before the panel's window does, so it never holds one request too many.
+SAFE_WINDOW: Final = RATE_LIMIT_WINDOW + 1.0
 
 
 def loop_time() -> float:

@@ -34,14 +34,14 @@ from .exceptions import (
     PterodactylRateLimitError,
 )
 from .models import ServerState, ServerStats, WebsocketCredentials
-from .pacing import SlidingWindowLimiter, loop_time
+from .pacing import SAFE_WINDOW, SlidingWindowLimiter, loop_time
 from .parsing import parse_power_state, parse_stats_event
 
 _LOGGER = logging.getLogger(__name__)
 
 # Pelican allows 5 token requests per minute per server, across all users (doc section 12).
 TOKEN_REQUESTS_PER_WINDOW: Final = 5
-TOKEN_WINDOW_SECONDS: Final = 60.0
+TOKEN_WINDOW_SECONDS: Final = SAFE_WINDOW
 # A ping after this much silence, and a reconnect after as much again, find a dead TCP
 # connection (a crashed node) that would otherwise look like a quiet offline server.
 DEFAULT_HEARTBEAT: Final = 30.0
