@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from benchmarks.report import Goal, evaluate_goals, machine, markdown, table
+from benchmarks.report import Goal, evaluate_goals, machine, markdown, section, table
 
 DEFAULT_SIZES = (10, 50, 200)
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -136,10 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = DEFAULT_OUTPUT
     if output is not None:
         command = " ".join(["scripts/bench", *arguments])
-        output.write_text(
-            markdown(
-                results, goals, host=machine(), command=command, options=options, elapsed=elapsed
-            )
+        # The soak's section is written by benchmarks.soak: keep it.
+        soak = section(output.read_text(), "soak") if output.exists() else ""
+        report = markdown(
+            results, goals, host=machine(), command=command, options=options, elapsed=elapsed
         )
+        output.write_text(f"{report.rstrip()}\n\n{soak}" if soak else report)
         print(f"\nwrote {output}")  # noqa: T201
     return 0

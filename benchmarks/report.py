@@ -366,3 +366,30 @@ environment up and installs `benchmarks/requirements.txt` (core's `py-dactyl`) w
   action re-caches the state of that moment for 20 s); Wings' `status` event over the websocket
   bypasses the cache, so with push the binary sensor follows about a second after the action.
 """
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    """Return `text` with its generated section `name` replaced by `body` (appended if absent).
+
+    docs/benchmarks.md holds the comparison and the soak, each written by its own command: each
+    rewrites its own section and keeps the other's.
+    """
+    start, end = _markers(name)
+    block = f"{start}\n{body.strip()}\n{end}\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        return before + block + rest.split(end, 1)[1].lstrip("\n")
+    return f"{text.rstrip()}\n\n{block}" if text.strip() else block
+
+
+def section(text: str, name: str) -> str:
+    """Return the generated section `name` of `text`, markers included ('' when absent)."""
+    start, end = _markers(name)
+    if start not in text or end not in text:
+        return ""
+    return start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+
+
+def _markers(name: str) -> tuple[str, str]:
+    """Return the comments that open and close a generated section."""
+    return f"<!-- {name} -->", f"<!-- /{name} -->"

@@ -150,6 +150,16 @@ class _PlainResolver(ThreadedResolver):
         await self.close()
 
 
+def plain_resolver() -> contextlib.AbstractContextManager[object]:
+    """Give Home Assistant's HTTP sessions the plain resolver instead of zeroconf's."""
+    # Home Assistant resolves names through zeroconf, which needs the network integration;
+    # the panel's URL is an IP address, so the plain resolver does the same work here.
+    return patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver",
+        return_value=_PlainResolver(),
+    )
+
+
 def _entry(integration: Integration, sim: SimInfo) -> MockConfigEntry:
     """Return a config entry as each integration's config flow creates it."""
     if integration == "core":
@@ -315,23 +325,17 @@ async def measure(
     with (
         SimulatorProcess(settings) as sim,
         tempfile.TemporaryDirectory(prefix="pterodactyl-bench-") as config_dir,
+        plain_resolver(),
     ):
         info = sim.info
         if info is None:
             raise RuntimeError("the simulator did not start")
         result.token_lifetime = info.token_lifetime
-        # Home Assistant resolves names through zeroconf, which needs the network integration;
-        # the panel's URL is an IP address, so the plain resolver does the same work here.
-        resolver = patch(
-            "homeassistant.helpers.aiohttp_client._async_make_resolver",
-            return_value=_PlainResolver(),
-        )
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             if integration == "ours":
                 # The harness hides custom integrations; without the mask ours shadows core's.
                 hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
             try:
-                resolver.start()
                 entry = _entry(integration, info)
                 entry.add_to_hass(hass)
                 # Ours: hold push back while the polling rows are measured, so one refresh
@@ -374,7 +378,6 @@ async def measure(
                 await hass.config_entries.async_unload(entry.entry_id)
             finally:
                 await hass.async_stop(force=True)
-                resolver.stop()
     return result
 
 

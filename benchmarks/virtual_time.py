@@ -13,7 +13,10 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 import selectors
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 # While a thread works for the loop (an executor job), time runs for real in slices this long:
 # leaping then could time out what only waits for the thread.
@@ -30,19 +33,19 @@ class _LeapingSelector(selectors.BaseSelector):
 
     @override
     def register(
-        self, fileobj: selectors.FileDescriptorLike, events: int, data: Any = None
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
     ) -> selectors.SelectorKey:
         """Register a file object."""
         return self._selector.register(fileobj, events, data)
 
     @override
-    def unregister(self, fileobj: selectors.FileDescriptorLike) -> selectors.SelectorKey:
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
         """Unregister a file object."""
         return self._selector.unregister(fileobj)
 
     @override
     def modify(
-        self, fileobj: selectors.FileDescriptorLike, events: int, data: Any = None
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
     ) -> selectors.SelectorKey:
         """Change what a file object is watched for."""
         return self._selector.modify(fileobj, events, data)
@@ -68,7 +71,7 @@ class _LeapingSelector(selectors.BaseSelector):
         self._selector.close()
 
     @override
-    def get_key(self, fileobj: selectors.FileDescriptorLike) -> selectors.SelectorKey:
+    def get_key(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
         """Return the key of a registered file object."""
         return self._selector.get_key(fileobj)
 
@@ -104,9 +107,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return datetime.now(UTC) + timedelta(seconds=self.offset)
 
     @override
-    def run_in_executor(
-        self, executor: Executor | None, func: Callable[..., Any], *args: Any
-    ) -> asyncio.Future[Any]:
+    def run_in_executor[*Ts, T](
+        self, executor: Executor | None, func: Callable[[*Ts], T], *args: *Ts
+    ) -> asyncio.Future[T]:
         """Run `func` in a thread, counting it so that no leap happens while it works."""
         future = super().run_in_executor(executor, func, *args)
         self.executor_jobs += 1
