@@ -158,6 +158,8 @@ class SoakResult:
     unplanned_429: int = 0
     baseline: Sample | None = None
     final: Sample | None = None
+    # Where traced memory grew most between the calm samples: file:line, KiB, allocations.
+    memory_growth: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     trends: list[Trend] = field(default_factory=list)
@@ -693,6 +695,7 @@ async def _soak(
     sample_seconds = settings.sample_minutes * 60
     await asyncio.sleep(settings.warmup_minutes * 60)
     result.baseline = sampler.sample(result)
+    before = tracemalloc.take_snapshot()
     progress(result.baseline)
 
     async def sample_until_done(done: asyncio.Event) -> None:
@@ -712,6 +715,12 @@ async def _soak(
     await sampling
     await hass.async_block_till_done()
     result.final = sampler.sample(result)
+    growth = tracemalloc.take_snapshot().compare_to(before, "lineno")
+    result.memory_growth = [
+        f"{stat.traceback[0].filename.rsplit('site-packages/', 1)[-1]}:{stat.traceback[0].lineno}"
+        f" {stat.size_diff / 1024:+,.0f} KiB, {stat.count_diff:+,} blocks"
+        for stat in growth[:8]
+    ]
     progress(result.final)
     loop.leaping = False
     result.trends = _trends(result)
