@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import hashlib
 import json
 import secrets
+import sys
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -30,6 +31,7 @@ WEBSOCKET_PATH = "/api/servers/{uuid}/ws"
 WINGS_PREFIX = "/api/servers/"
 
 # Wings' error texts (gbrlsnchs/jwt and router/websocket).
+RECEIVED_KEPT = 50
 JWT_EXPIRED = "jwt: exp claim is invalid"
 JWT_BAD_SIGNATURE = "jwt: HMAC verification failed"
 JWT_MALFORMED = "jwt: malformed token"
@@ -170,6 +172,7 @@ class Wings:
         # Sockets accepted per server identifier, over the simulator's lifetime.
         self.connects: Counter[str] = Counter()
         # Inbound events per server identifier, in order (tokens are not kept).
+        # The latest events each server's sockets sent (at most RECEIVED_KEPT), for assertions.
         self.received: dict[str, list[str]] = {}
         self.logs: dict[str, deque[str]] = {}
         self._observed: dict[str, PowerState] = {}
@@ -320,7 +323,10 @@ class Wings:
             event, args = _parse_frame(message.data)
             if event is None:
                 continue
-            self.received.setdefault(connection.server.identifier, []).append(event)
+            received = self.received.setdefault(connection.server.identifier, [])
+            # Interned, and only the latest kept: a day of renewals must not grow the simulator.
+            received.append(sys.intern(event))
+            del received[:-RECEIVED_KEPT]
             self._inbound(connection, event, args)
 
     # Client -> wings.
