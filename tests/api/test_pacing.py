@@ -6,7 +6,7 @@ import aiohttp
 import pytest
 
 from benchmarks.virtual_time import VirtualTimeLoop
-from custom_components.pterodactyl.api import PterodactylClient
+from custom_components.pterodactyl.api import PterodactylClient, PterodactylRateLimitError
 from custom_components.pterodactyl.api.pacing import SlidingWindowLimiter
 from simulator import PanelSimulator
 
@@ -61,3 +61,20 @@ async def test_lowered_limit_waits_for_enough_requests_to_leave_the_window() -> 
     now[0] = 10.0
     # Requests sent at 0..9 s; at most 3 may remain: the one sent at 6 s must leave, at 66 s.
     assert limiter.wait_time() == pytest.approx(56.0)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_routes_own_429_does_not_lower_the_accounts_limit(
+    session: aiohttp.ClientSession,
+) -> None:
+    """Pelican refuses a sixth token a minute with its route's headers; pacing keeps 256."""
+    async with PanelSimulator(flavor="pelican", servers=1) as sim:
+        assert sim.url is not None
+        panel = PterodactylClient(sim.url, sim.client_key, session=session)
+        identifier = next(iter(sim.servers))
+        await panel.get_account()
+        for _ in range(5):
+            await panel.get_websocket_credentials(identifier)
+        with pytest.raises(PterodactylRateLimitError):
+            await panel.get_websocket_credentials(identifier)
+        assert panel.rate_limit.limit == sim.rate_limit == 256

@@ -287,6 +287,8 @@ async def test_token_renewed_on_expiring_without_reconnect(
     assert sim.websocket_token_requests(identifier) == 2
     sim.expire_websocket_tokens(identifier)
     await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) == 3)
+    # The renewal ends when the new token is sent: a `jwt error` before then is its to fix.
+    await recorder.wait_for(lambda: sim.wings.received[identifier].count("auth") == 3)
     sim.send_websocket_event(identifier, "jwt error", "jwt: exp claim is invalid")
     await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) == 4)
     await asyncio.sleep(0.1)

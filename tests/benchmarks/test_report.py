@@ -16,7 +16,8 @@ def test_soak_section_replaced_in_place_and_kept() -> None:
     assert second.endswith("tail\n")
     # What scripts/bench keeps when it rewrites the comparison.
     kept = section(second, "soak")
-    assert kept.startswith("<!-- soak -->") and kept.rstrip().endswith("<!-- /soak -->")
+    assert kept.startswith("<!-- soak -->")
+    assert kept.rstrip().endswith("<!-- /soak -->")
     assert "day two" in kept
     assert section(comparison, "soak") == ""
     assert replace_section("", "soak", "body") == "<!-- soak -->\nbody\n<!-- /soak -->\n"

@@ -57,6 +57,7 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TIMEOUT: Final = 10.0
 # The share of the panel's limit the client sends in any minute at most.
 PACED_SHARE: Final = 0.95
+_TOO_MANY_REQUESTS: Final = 429
 
 DEFAULT_MAX_CONCURRENCY: Final = 8
 # The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
@@ -289,7 +290,10 @@ class PterodactylClient:
                     # A redirect means a login page or another site, never the API.
                     allow_redirects=False,
                 ) as response:
-                    self._read_rate_limit(response.headers)
+                    if response.status != _TOO_MANY_REQUESTS:
+                        # A 429 may come from a route's own, smaller limit (Pelican's 5 tokens
+                        # a minute per server): its headers are not the account's limit.
+                        self._read_rate_limit(response.headers)
                     raw = await _read_limited(response)
                     status = response.status
                     content_type = response.content_type
@@ -430,7 +434,7 @@ def _api_error(
         return PterodactylConflictError(status=status, code=code, detail=detail, reason=reason)
     if status == 412 or (status == 502 and any(m in lowered for m in _OFFLINE_MARKERS)):
         return PterodactylServerOfflineError(status=status, code=code, detail=detail)
-    if status == 429:
+    if status == _TOO_MANY_REQUESTS:
         seconds = _int_or_none(retry_after)
         return PterodactylRateLimitError(
             status=status,

@@ -46,9 +46,13 @@ class SlidingWindowLimiter:
         """Count a request made now."""
         self._sent.append(self._clock())
 
-    async def acquire(self) -> None:
-        """Wait until a request is allowed, then count it."""
+    async def wait(self) -> None:
+        """Wait until a request is allowed (without counting it)."""
         while (wait := self.wait_time()) > 0:
             _LOGGER.debug("Request limit reached; waiting %.1f s", wait)
             await asyncio.sleep(wait)
+
+    async def acquire(self) -> None:
+        """Wait until a request is allowed, then count it."""
+        await self.wait()
         self.record()

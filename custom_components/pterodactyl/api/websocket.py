@@ -263,7 +263,7 @@ class ServerSocket:
 
     async def _credentials(self) -> WebsocketCredentials:
         """Fetch a token within the per-server limit; 403/404/401 mean never watchable."""
-        await self.token_limiter.acquire()
+        await self.token_limiter.wait()
         try:
             return await self._client.get_websocket_credentials(self.identifier)
         except (
@@ -272,6 +272,10 @@ class ServerSocket:
             PterodactylAuthenticationError,
         ) as err:
             raise _NotWatchableError(_describe(err)) from err
+        finally:
+            # Counted once answered, not when allowed: the client may hold the request back to
+            # fit the panel's overall limit, and the panel counts it when it arrives.
+            self.token_limiter.record()
 
     async def _open(self, credentials: WebsocketCredentials) -> _Socket:
         """Open the socket with the panel's Origin; a refused Origin means never watchable."""
