@@ -15,7 +15,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import (
-    RATE_LIMIT_WINDOW,
+    SAFE_WINDOW,
     Account,
     ConflictReason,
     ConnectionState,
@@ -193,9 +193,11 @@ def _fitting_interval(requests_per_minute: int, per_poll: int) -> timedelta:
     """Return the shortest interval at which polls of `per_poll` requests fit a minute's share."""
     # A poll sends its requests at once: fit whole polls into each window of the limit. Home
     # Assistant starts polls at whole seconds plus a fixed fraction, so with a whole-second
-    # interval longer than window / polls no window ever holds one poll more.
+    # interval longer than window / polls no window ever holds one poll more. The client's
+    # pacing minute (SAFE_WINDOW) is a second longer than the panel's: fitting polls to it
+    # means pacing never holds a regular poll back.
     polls = requests_per_minute // min(per_poll, requests_per_minute)
-    return timedelta(seconds=math.floor(RATE_LIMIT_WINDOW / polls) + 1)
+    return timedelta(seconds=math.floor(SAFE_WINDOW / polls) + 1)
 
 
 class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):

@@ -32,11 +32,11 @@ from .models import (
     Utilization,
     WebsocketCredentials,
 )
-from .pacing import RATE_LIMIT_WINDOW, loop_time
+from .pacing import SAFE_WINDOW, loop_time
 from .websocket import Backoff, ConnectionState, ServerSocket, TokenLimiter
 
 __all__ = [
-    "RATE_LIMIT_WINDOW",
+    "SAFE_WINDOW",
     "Account",
     "Backoff",
     "ConflictReason",

@@ -116,10 +116,10 @@ async def test_two_hundred_servers_polled_within_the_limit(
     hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """At 256 requests a minute, 200 servers are polled every 61 s, not 30: never a 429."""
+    """At 256 requests a minute, 200 servers are polled every 62 s, not 30: never a 429."""
     # 30 s polling would need 400 requests a minute.
     assert budget_messages(caplog) == [
-        "Polling 200 servers every 61 s to stay within the panel's 256 requests a minute"
+        "Polling 200 servers every 62 s to stay within the panel's 256 requests a minute"
     ]
     simulator.requests.clear()
     await run_for(hass, freezer, panel_clock, 10)
@@ -132,7 +132,7 @@ async def test_two_hundred_servers_polled_within_the_limit(
     assert unavailable(hass) == []
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
     assert diagnostics["panel"]["rate_limit"]["limit"] == 256
-    assert diagnostics["coordinator"]["effective_update_interval"] == 61
+    assert diagnostics["coordinator"]["effective_update_interval"] == 62
     assert diagnostics["coordinator"]["requests_per_minute_budget"] == 204
     assert len(budget_messages(caplog)) == 1
 
@@ -146,7 +146,7 @@ async def test_legacy_usage_limit(
     init_integration: MockConfigEntry,
     panel_clock: ManualClock,
 ) -> None:
-    """Panel 0.7 allows 15 usage reads a minute: 10 servers are polled every 61 s, not 30."""
+    """Panel 0.7 allows 15 usage reads a minute: 10 servers are polled every 62 s, not 30."""
     simulator.requests.clear()
     await run_for(hass, freezer, panel_clock, 10)
     assert refused(simulator) == 0
@@ -237,7 +237,7 @@ async def test_pushed_servers_cost_nothing(
 @pytest.mark.parametrize(
     ("stopped", "domain", "service", "data", "interval"),
     [
-        # 50 servers in the 52 requests a minute the budget leaves would be read every 61 s:
+        # 50 servers in the 52 requests a minute the budget leaves would be read every 62 s:
         # they are read by the full polls, every 30 s.
         (50, SWITCH_DOMAIN, SERVICE_TURN_OFF, {}, 30),
         (50, DOMAIN, SERVICE_SEND_POWER_SIGNAL, {ATTR_SIGNAL: "stop"}, 30),
@@ -341,7 +341,7 @@ async def test_legacy_power_actions_within_the_usage_limit(
     await act_on_all(hass, servers[:1], SWITCH_DOMAIN, SERVICE_TURN_OFF, {})
     assert coordinator.update_interval.total_seconds() == 21
     await run_for(hass, freezer, panel_clock, 2)
-    # Three at once would need 61 s, no faster than the full polls: they are read with those.
+    # Three at once would need 62 s, no faster than the full polls: they are read with those.
     await act_on_all(hass, servers[1:4], DOMAIN, SERVICE_SEND_POWER_SIGNAL, {ATTR_SIGNAL: "start"})
     assert coordinator.update_interval == coordinator.effective_interval
     await run_for(hass, freezer, panel_clock, 3)
