@@ -54,6 +54,7 @@ from simulator import (
     PanelSimulator,
     PowerSignal,
     PowerState,
+    SimServer,
     WingsSettings,
 )
 from simulator.models import ServerStatus as PanelStatus
@@ -440,7 +441,7 @@ class Chaos:
         """Return a random duration in seconds."""
         return self.rng.uniform(low, high) * 60
 
-    def _server(self, *, undisturbed: bool = False) -> Any:
+    def _server(self, *, undisturbed: bool = False) -> SimServer:
         """Return a random server of the panel (optionally one without a lasting change)."""
         servers = [
             server
@@ -578,14 +579,13 @@ def _trends(result: SoakResult) -> list[Trend]:
     ]
 
 
-def _expected_status(server: Any) -> str:
+def _expected_status(server: SimServer) -> str:
     """Return what the status sensor of a server must show, from the panel's own state."""
     if server.status is PanelStatus.SUSPENDED:
         return "suspended"
     if server.status is PanelStatus.INSTALLING:
         return "installing"
-    state: PowerState = server.power_state
-    return _POWER_STATUS[state]
+    return _POWER_STATUS[server.power_state]
 
 
 def _check_final_state(
