@@ -172,6 +172,12 @@ class ClientApi:
         else:
             body = transformers.resources_object(stats, server)
         if sim.resources_cache_seconds > 0:
+            if len(self._resource_cache) > len(sim.servers):
+                # Deleted servers' answers must not pile up over a long run.
+                listed = {s.uuid for s in sim.servers.values()}
+                self._resource_cache = {
+                    uuid: cached for uuid, cached in self._resource_cache.items() if uuid in listed
+                }
             self._resource_cache[server.uuid] = (now + sim.resources_cache_seconds, body)
         return http.json_response(body)
 

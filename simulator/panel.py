@@ -160,7 +160,9 @@ class PanelSimulator:
 
     def remove_server(self, identifier: str) -> SimServer:
         """Delete a server from the panel."""
-        return self.servers.pop(self.server(identifier).identifier)
+        server = self.servers.pop(self.server(identifier).identifier)
+        self.wings.forget(server.identifier)
+        return server
 
     def find_server(self, key: str) -> SimServer | None:
         """Return the server with this 8-char identifier or full uuid, if any."""

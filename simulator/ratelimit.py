@@ -44,12 +44,14 @@ class RateLimiter:
         self._clock = clock
         self._unix_time = unix_time
         self._windows: dict[str, _Window] = {}
+        self._pruned_at = -math.inf
 
     def hit(self, bucket: str, limit: int, window: float = 60.0) -> Decision:
         """Count a request against `bucket` unless it is already exhausted."""
         now = self._clock()
         current = self._windows.get(bucket)
         if current is None or now >= current.resets_at:
+            self._prune(now, window)
             current = self._windows[bucket] = _Window(0, now + window)
         retry_after = max(0, math.ceil(current.resets_at - now))
         reset_unix = math.floor(self._unix_time()) + retry_after
@@ -58,6 +60,13 @@ class RateLimiter:
             return Decision(False, limit, 0, retry_after, reset_unix)
         current.hits += 1
         return Decision(True, limit, limit - current.hits, retry_after, reset_unix)
+
+    def _prune(self, now: float, window: float) -> None:
+        """Drop ended windows, once a window: buckets of deleted servers must not pile up."""
+        if now - self._pruned_at < window:
+            return
+        self._pruned_at = now
+        self._windows = {key: w for key, w in self._windows.items() if now < w.resets_at}
 
     def reset(self) -> None:
         """Forget every bucket."""

@@ -190,6 +190,18 @@ class Wings:
         """Return how many sockets are open, for one server or all."""
         return sum(1 for c in self.connections if _is_for(c, identifier))
 
+    def forget(self, identifier: str) -> None:
+        """Drop what is kept about a deleted server (its sockets are closed separately)."""
+        for kept in (
+            self.connects,
+            self.received,
+            self.logs,
+            self._next_stats,
+            self._next_chatter,
+            self._chatter_index,
+        ):
+            kept.pop(identifier, None)
+
     def console_line(self, identifier: str, line: str) -> None:
         """Print a line on a server's console: kept for `send logs`, sent to its sockets."""
         server = self.sim.server(identifier)

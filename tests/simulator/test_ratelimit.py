@@ -21,6 +21,16 @@ def test_limiter_windows(clock: ManualClock) -> None:
     assert limiter.hit("a", 2).allowed
 
 
+def test_limiter_forgets_ended_windows(clock: ManualClock) -> None:
+    """Buckets of deleted servers do not pile up: ended windows are dropped once a window."""
+    limiter = RateLimiter(clock, lambda: 1_700_000_000.0 + clock())
+    for server in range(50):
+        limiter.hit(f"websocket:server:{server}", 5)
+    clock.advance(61)
+    limiter.hit("websocket:server:new", 5)
+    assert list(limiter._windows) == ["websocket:server:new"]
+
+
 @pytest.mark.parametrize(("flavor", "limit"), [("v1", 720), ("pelican", 256), ("legacy", 240)])
 async def test_default_limits_and_headers(
     make_panel: PanelFactory, flavor: str, limit: int

@@ -398,6 +398,22 @@ async def test_counts_and_received(sim: PanelClient) -> None:
     ]
 
 
+async def test_deleted_server_forgotten(sim: PanelClient) -> None:
+    """Deleting a server drops its socket records: a long run of replacements grows nothing."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.send("send stats")
+    await socket.drain()
+    sim.sim.console_line(identifier, "hello")
+    assert identifier in sim.sim.wings.received
+    assert identifier in sim.sim.wings.logs
+    sim.sim.remove_server(identifier)
+    await sim.sim.disconnect_websockets(identifier)
+    assert identifier not in sim.sim.wings.received
+    assert identifier not in sim.sim.wings.logs
+    assert identifier not in sim.sim.wings.connects
+
+
 async def test_send_raw_and_event(sim: PanelClient) -> None:
     """Tests can send any frame, valid or not, to a server's sockets."""
     identifier = ids(sim)[1]
