@@ -169,7 +169,7 @@ class Wings:
         self.sim = sim
         self.settings = settings or WingsSettings()
         self.connections: list[WingsConnection] = []
-        # Sockets accepted per server identifier, over the simulator's lifetime.
+        # Sockets accepted per server identifier, while the server exists.
         self.connects: Counter[str] = Counter()
         # Inbound events per server identifier, in order (tokens are not kept).
         # The latest events each server's sockets sent (at most RECEIVED_KEPT), for assertions.
