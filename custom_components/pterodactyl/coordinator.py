@@ -275,6 +275,15 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         await self.push.async_stop()
         self._cancel_pending_writes()
 
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Once an update succeeds, keep the last failure (diagnostics) without its traceback."""
+        # Home Assistant keeps the last failure until the next one; the frames of its traceback
+        # hold that update's answer for every server, hundreds of kilobytes on a big panel.
+        if self.last_update_success and self.last_exception is not None:
+            self.last_exception = self.last_exception.with_traceback(None)
+
     @override
     async def _async_update_data(self) -> PterodactylData:
         """Read the server list when due, then the usage of the servers that Wings does not push."""

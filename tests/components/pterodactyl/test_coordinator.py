@@ -1,5 +1,6 @@
 """Tests of polling: concurrency, the server list, per-server and panel-wide failures, power."""
 
+import gc
 import logging
 import time
 
@@ -20,6 +21,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.pterodactyl.api import PterodactylRateLimitError
 from custom_components.pterodactyl.const import (
     DEFAULT_UPDATE_INTERVAL,
     DOMAIN,
@@ -174,6 +176,39 @@ async def test_one_server_failing_is_logged_once(
     assert caplog.text.count("Usage of server Survival is unavailable: unreachable") == 1
     assert caplog.text.count("Usage of server Survival is available again") == 1
     assert init_integration.runtime_data.last_update_success
+
+
+async def test_recovered_failure_releases_the_failed_update(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """After recovery, the last failure stays for diagnostics, but no longer holds its update."""
+    coordinator = init_integration.runtime_data
+    simulator.inject_fault(Fault(FaultKind.STATUS, status=429, retry_after=1, count=3))
+    await poll(hass, freezer)
+    failure = coordinator.last_exception
+    assert isinstance(failure, UpdateFailed)
+    assert failure.__traceback__ is not None
+    # One refused read a server: each kept alive by the failure's traceback.
+    gc.collect()
+    assert _count(PterodactylRateLimitError) == 3
+
+    await poll(hass, freezer, 30)
+    assert coordinator.last_update_success
+    assert coordinator.last_exception is failure
+    assert failure.translation_key == "rate_limited"
+    assert failure.__traceback__ is None
+    gc.collect()
+    # Only the failure's own cause is left.
+    assert _count(PterodactylRateLimitError) == 1
+
+
+def _count(kind: type) -> int:
+    """Return how many objects of `kind` are alive."""
+    return sum(isinstance(obj, kind) for obj in gc.get_objects())
 
 
 async def test_rate_limit_honours_retry_after(
