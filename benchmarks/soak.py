@@ -567,6 +567,11 @@ class _Sampler:
         return sample
 
 
+def _short_path(filename: str) -> str:
+    """Return a source file's path inside the repository or site-packages."""
+    return filename.removeprefix(f"{REPO_ROOT}/").rsplit("site-packages/", 1)[-1]
+
+
 def _traced(snapshot: tracemalloc.Snapshot, filters: Sequence[tracemalloc.Filter]) -> int:
     """Return the bytes of the snapshot's allocations that the filters keep."""
     return sum(stat.size for stat in snapshot.filter_traces(filters).statistics("filename"))
@@ -775,7 +780,7 @@ async def _soak(
     others = [tracemalloc.Filter(False, f.filename_pattern, all_frames=True) for f in HA_RECORDS]
     growth = after.filter_traces(others).compare_to(before.filter_traces(others), "lineno")
     result.memory_growth = [
-        f"{stat.traceback[0].filename.rsplit('site-packages/', 1)[-1]}:{stat.traceback[0].lineno}"
+        f"{_short_path(stat.traceback[0].filename)}:{stat.traceback[0].lineno}"
         f" {stat.size_diff / 1024:+,.0f} KiB, {stat.count_diff:+,} blocks"
         for stat in growth[:8]
     ]
