@@ -586,7 +586,11 @@ def _trends(result: SoakResult) -> list[Trend]:
     minutes = [s.minute for s in during]
 
     def trend(
-        name: str, value: Callable[[Sample], float], share: float, least: float, set_aside: float
+        name: str,
+        value: Callable[[Sample], float],
+        share: float,
+        least: float,
+        set_aside: float = 0.0,
     ) -> Trend:
         values = [value(s) for s in during]
         slope, _ = statistics.linear_regression(minutes, values)
@@ -603,8 +607,8 @@ def _trends(result: SoakResult) -> list[Trend]:
     # Tasks and sockets follow the open websockets, which are all back once calm returns; a leak
     # of one per fault or reconnection would leave hundreds behind.
     return [
-        trend("asyncio tasks", lambda s: s.tasks, 0.02, 5, 0),
-        trend("open sockets", lambda s: s.sockets, 0.02, 5, 0),
+        trend("asyncio tasks", lambda s: s.tasks, 0.02, 5),
+        trend("open sockets", lambda s: s.sockets, 0.02, 5),
         trend(
             "traced memory (MiB)",
             lambda s: s.traced_bytes / 2**20,

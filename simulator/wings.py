@@ -29,9 +29,10 @@ TOKEN_LIFETIME = 600.0
 WEBSOCKET_PATH = "/api/servers/{uuid}/ws"
 # Wings' own routes; the panel's are under /api/client and /api/application.
 WINGS_PREFIX = "/api/servers/"
+# Inbound events kept per server for assertions: a day of token renewals must not grow them.
+RECEIVED_KEPT = 50
 
 # Wings' error texts (gbrlsnchs/jwt and router/websocket).
-RECEIVED_KEPT = 50
 JWT_EXPIRED = "jwt: exp claim is invalid"
 JWT_BAD_SIGNATURE = "jwt: HMAC verification failed"
 JWT_MALFORMED = "jwt: malformed token"
@@ -171,8 +172,7 @@ class Wings:
         self.connections: list[WingsConnection] = []
         # Sockets accepted per server identifier, while the server exists.
         self.connects: Counter[str] = Counter()
-        # Inbound events per server identifier, in order (tokens are not kept).
-        # The latest events each server's sockets sent (at most RECEIVED_KEPT), for assertions.
+        # The latest inbound events per server identifier, in order (tokens are not kept).
         self.received: dict[str, list[str]] = {}
         self.logs: dict[str, deque[str]] = {}
         self._observed: dict[str, PowerState] = {}
@@ -336,7 +336,7 @@ class Wings:
             if event is None:
                 continue
             received = self.received.setdefault(connection.server.identifier, [])
-            # Interned, and only the latest kept: a day of renewals must not grow the simulator.
+            # Interned, and only the latest RECEIVED_KEPT kept.
             received.append(sys.intern(event))
             del received[:-RECEIVED_KEPT]
             self._inbound(connection, event, args)
