@@ -6,121 +6,65 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simulator import errors, http, injection, listing, transformers, wings
+from simulator import daemon, errors, http, injection, listing, transformers, wings
 from simulator.errors import PanelError
 from simulator.faults import FaultKind, RequestRecord
-from simulator.models import CONTAINER_UP, SIGNAL_PERMISSIONS, Access, PowerSignal, SimServer
+from simulator.models import SIGNAL_PERMISSIONS, PowerSignal, SimServer
+from simulator.pipeline import RATE_HEADERS, Pipeline
 
 if TYPE_CHECKING:
     from simulator.panel import PanelSimulator
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-RATE_HEADERS = web.RequestKey("rate_headers", dict[str, str])
 VALID_SIGNALS = ",".join(signal.value for signal in PowerSignal)
 SERVER_ROUTE = "/api/client/servers/{server}"
 
 
 class ClientApi:
-    """Handlers for the panel's client API, in the panel's middleware order.
+    """Handlers for the panel's client API, behind the panel's middleware (simulator.pipeline).
 
-    Order: route match (404/405), authentication (401), throttle (429 and rate headers),
-    client-key check (403), JSON validity (400), 2FA (400), server binding (404),
-    server state (409), authorization (403), validation (422), then the action.
+    Each handler runs `_client` (authentication, JSON, 2FA, binding and the account throttle, in
+    the flavour's order), `_bind` (no access: 404), `_check_state` (409), then the route's own
+    throttle, authorization (403), validation (422) and the action.
     """
 
     def __init__(self, sim: PanelSimulator) -> None:
         """Serve `sim`."""
         self.sim = sim
+        self.pipeline = Pipeline(sim)
         self._resource_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
-    # Request pipeline.
+    # Request pipeline (simulator.pipeline).
 
     async def _client(
         self, request: web.Request, *, two_factor_exempt: bool = False
     ) -> dict[str, Any]:
-        """Authenticate and throttle; return the request input."""
-        sim = self.sim
-        token = _bearer_token(request)
-        key_type = sim.key_type(token) if token is not None else None
-        if sim.spec.is_legacy:
-            if token is None:
-                raise PanelError(
-                    401, "HttpException", errors.LEGACY_NO_BEARER,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )  # fmt: skip
-            if key_type != "client":
-                raise PanelError(403, "AccessDeniedHttpException", "")
-        elif key_type is None:
-            raise PanelError(401, "AuthenticationException", errors.UNAUTHENTICATED)
-        # One bucket per user, shared by all of the user's keys.
-        decision = sim.limiter.hit(f"user:{sim.account.uuid}", sim.rate_limit)
-        request[RATE_HEADERS] = decision.headers()
-        if not decision.allowed:
-            raise PanelError(
-                429, "ThrottleRequestsException", errors.TOO_MANY, headers=decision.headers()
-            )
-        if key_type == "application":
-            raise PanelError(403, "AccessDeniedHttpException", errors.APPLICATION_KEY)
-        data = await http.read_input(request)
-        if sim.require_2fa and not sim.account.two_factor_enabled and not two_factor_exempt:
-            raise PanelError(400, "TwoFactorAuthRequiredException", errors.TWO_FACTOR)
+        """Run the middleware up to the account throttle; return the request input."""
+        data: dict[str, Any] = await self.pipeline.enter(
+            request, two_factor_exempt=two_factor_exempt
+        )
         return data
 
     def _bind(self, request: web.Request) -> SimServer:
-        """Resolve `{server}` and check the account may see it (404 otherwise)."""
-        server = self.sim.find_server(request.match_info["server"])
-        if server is None:
-            raise PanelError(404, "NotFoundHttpException", errors.NOT_FOUND)
-        if server.access is Access.NONE and not self.sim.account.root_admin:
-            raise PanelError(404, "NotFoundHttpException", errors.NO_ACCESS)
-        return server
+        """Return the `{server}` the account may see (404 otherwise)."""
+        return self.pipeline.bind(request)
 
     def _check_state(self, server: SimServer, route: str) -> None:
         """Refuse servers in a conflicting state (AuthenticateServerAccess)."""
-        if self.sim.spec.is_legacy:
-            # Panel 0.7 checked only suspension and installation, on every server route.
-            if server.is_suspended:
-                raise PanelError(
-                    403, "AccessDeniedHttpException",
-                    "Cannot access a server that is marked as being suspended.",
-                )  # fmt: skip
-            if server.is_installing:
-                raise PanelError(
-                    409, "ConflictHttpException",
-                    "Server has not completed the installation process.",
-                )  # fmt: skip
-            return
-        if route == "view":
-            return
-        detail = errors.conflict_detail(server)
-        if detail is None:
-            return
-        # Root admins may still open the websocket of installing or transferring servers.
-        admin_exempt = (
-            self.sim.account.root_admin
-            and route == "websocket"
-            and not (server.is_suspended or server.node_maintenance)
-        )
-        if not admin_exempt:
-            raise PanelError(409, "ServerStateConflictException", detail)
+        self.pipeline.check_state(server, route)
 
     def _authorize(self, server: SimServer, permission: str) -> None:
         """Raise the 403 Laravel's authorization gives."""
-        if not transformers.can(server, self.sim.account, permission):
-            raise PanelError(403, "AccessDeniedHttpException", errors.UNAUTHORIZED)
+        self.pipeline.authorize(server, permission)
 
     def _route_limit(self, request: web.Request, route: str, server: SimServer) -> None:
-        """Apply a flavour's extra per-route throttle."""
-        limit = self.sim.spec.route_limits.get(route)
-        if limit is None:
-            return
-        owner = f"server:{server.uuid}" if limit.per_server else f"user:{self.sim.account.uuid}"
-        decision = self.sim.limiter.hit(f"{route}:{owner}", limit.limit, limit.window_seconds)
-        if not decision.allowed:
-            raise PanelError(
-                429, "ThrottleRequestsException", errors.TOO_MANY, headers=decision.headers()
-            )
+        """Apply a flavour's extra per-route throttle, nested inside the account's."""
+        self.pipeline.route_limit(request, route, server)
+
+    def _request_id(self) -> str:
+        """Return the X-Request-Id of a Wings answer."""
+        return daemon.request_id(self.sim.rng.getrandbits(128))
 
     # Routes.
 
@@ -151,27 +95,33 @@ class ClientApi:
         return http.json_response(body)
 
     async def resources(self, request: web.Request) -> web.Response:
-        """GET …/resources (v1, Pelican) or …/utilization (legacy)."""
+        """GET …/resources (v1, Pelican; cached) or …/utilization (legacy; not cached)."""
         await self._client(request)
         server = self._bind(request)
         self._check_state(server, "resources")
-        sim = self.sim
-        self._route_limit(request, sim.spec.stats_route, server)
+        sim, spec = self.sim, self.sim.spec
+        self._route_limit(request, spec.stats_route, server)
         now = sim.clock()
-        cached = self._resource_cache.get(server.uuid)
+        # ResourceUtilizationController: `cache->remember("resources:{uuid}", 20 s, …)`.
+        cacheable = not spec.is_legacy and sim.resources_cache_seconds > 0
+        cached = self._resource_cache.get(server.uuid) if cacheable else None
         if cached is not None and cached[0] > now:
             return http.json_response(cached[1])
-        if server.node_down:
-            if not sim.spec.is_pelican:
-                raise errors.daemon_unreachable(sim.spec)
-            # Pelican catches every wings error and reports the container as missing.
-            return http.json_response(transformers.missing_resources_object(server))
-        stats = server.stats(now)
-        if sim.spec.is_legacy:
-            body = transformers.utilization_object(stats, server, sim.host_cores)
+        if spec.is_pelican and daemon.fails(spec, server):
+            # Pelican's getDetails() catches every Wings failure and returns `missing`, which
+            # is cached like any answer (app/Repositories/Daemon/DaemonServerRepository.php).
+            body = transformers.missing_resources_object()
         else:
-            body = transformers.resources_object(stats, server)
-        if sim.resources_cache_seconds > 0:
+            # A 1.x exception is not cached: it leaves cache->remember before the store.
+            failure = daemon.stats_failure(spec, server, self._request_id())
+            if failure is not None:
+                raise failure
+            stats = server.stats(now)
+            if spec.is_legacy:
+                body = transformers.utilization_object(stats, server, sim.host_cores)
+            else:
+                body = transformers.resources_object(stats, server)
+        if cacheable:
             if len(self._resource_cache) > len(sim.servers):
                 # Deleted servers' answers must not pile up over a long run.
                 listed = {s.uuid for s in sim.servers.values()}
@@ -186,11 +136,13 @@ class ClientApi:
         data = await self._client(request)
         server = self._bind(request)
         self._check_state(server, "power")
+        spec = self.sim.spec
         signal = data.get("signal")
-        permission = SIGNAL_PERMISSIONS.get(signal) if isinstance(signal, str) else None
-        self._authorize(server, permission or "__invalid")
-        http.validate(self.sim.spec, data, "signal", ["required", "string", f"in:{VALID_SIGNALS}"])
-        self._daemon_reachable(server)
+        self._authorize(server, _power_permission(spec.flavor, signal))
+        http.validate(spec, data, "signal", ["required", "string", f"in:{VALID_SIGNALS}"])
+        failure = daemon.power_failure(spec, server, self._request_id())
+        if failure is not None:
+            raise failure
         server.apply_signal(PowerSignal(str(signal)))
         # Sockets see the new state at once rather than at the next sample.
         self.sim.wings.wake()
@@ -201,29 +153,17 @@ class ClientApi:
         data = await self._client(request)
         server = self._bind(request)
         self._check_state(server, "command")
-        self._authorize(server, "control.console")
-        http.validate(self.sim.spec, data, "command", ["required", "string", "min:1"])
-        self._daemon_reachable(server)
-        if server.power_state not in CONTAINER_UP:
-            if self.sim.spec.is_legacy:
-                raise PanelError(
-                    412, "PreconditionFailedHttpException", errors.LEGACY_COMMAND_OFFLINE
-                )
-            if not self.sim.spec.is_pelican:
-                raise PanelError(502, "HttpException", errors.COMMAND_OFFLINE)
-            # Pelican does not check wings' 502, so the command silently goes nowhere.
-            return web.Response(status=204)
-        server.commands.append(str(data["command"]))
+        spec = self.sim.spec
+        # 0.7 SendCommandRequest: `can('send-command')`; 1.x and Pelican `control.console`.
+        self._authorize(server, "send-command" if spec.is_legacy else "control.console")
+        http.validate(spec, data, "command", ["required", "string", "min:1"])
+        failure = daemon.command_failure(spec, server, self._request_id())
+        if failure is not None:
+            raise failure
+        # Pelican answers 204 even when Wings refused the command, which then goes nowhere.
+        if daemon.delivers_command(spec, server):
+            server.commands.append(str(data["command"]))
         return web.Response(status=204)
-
-    def _daemon_reachable(self, server: SimServer) -> None:
-        """Raise what the panel answers when it cannot reach the server's wings."""
-        if not server.node_down:
-            return
-        if self.sim.spec.is_pelican:
-            # Laravel's HTTP client throws a ConnectionException, rendered as a generic 500.
-            raise PanelError(500, "ConnectionException", errors.GENERIC_500)
-        raise errors.daemon_unreachable(self.sim.spec)
 
     async def websocket(self, request: web.Request) -> web.Response:
         """GET …/websocket: a token and the wings socket URL, no object wrapper."""
@@ -231,19 +171,24 @@ class ClientApi:
         server = self._bind(request)
         self._check_state(server, "websocket")
         sim = self.sim
+        # Pelican's ResourceLimit::Websocket is route middleware: it counts before the
+        # controller checks the permission.
+        self._route_limit(request, "websocket", server)
         if not transformers.can(server, sim.account, "websocket.connect"):
             raise PanelError(403, "HttpForbiddenException", errors.WEBSOCKET_FORBIDDEN)
-        self._route_limit(request, "websocket", server)
-        origin = f"{request.scheme}://{request.host}"
+        node = f"{request.scheme}://{request.host}"
         token = wings.mint_token(
             server=server,
             account=sim.account,
             permissions=transformers.user_permissions(server, sim.account),
-            panel_url=origin,
-            node_url=origin,
+            # NodeJWTService: issuedBy(config('app.url')), whatever address the request used.
+            panel_url=sim.panel_url(),
+            node_url=node,
             now_unix=sim.unix_time(),
             secret=sim.node_token,
             lifetime=sim.token_lifetime,
+            # Pelican: sha256 jti, `scope: websocket`, no `user_id` (its Wings needs the scope).
+            pelican=sim.spec.is_pelican,
         )
         return http.json_response(
             {
@@ -262,7 +207,26 @@ class ClientApi:
         """GET /: browsers without a session land on the login page."""
         return http.login_redirect(request)
 
-    # Middleware: request log, latency, faults and error rendering.
+
+def _power_permission(flavor: str, signal: Any) -> str:
+    """Return the permission a power signal needs (each flavour's SendPowerRequest)."""
+    if flavor == "legacy":
+        # 0.7: `can('power-' . $this->input('signal', '_undefined'))`.
+        return f"power-{signal if signal is not None else '_undefined'}"
+    permission = SIGNAL_PERMISSIONS.get(signal) if isinstance(signal, str) else None
+    if permission is not None:
+        return permission
+    # An invalid signal: Pelican falls back to websocket.connect (so a subuser holding it gets
+    # the 422), 1.x to a permission nobody holds (403).
+    return "websocket.connect" if flavor == "pelican" else "__invalid"
+
+
+class Frontend:
+    """What wraps every request: the log, latency, faults and the panel's error rendering."""
+
+    def __init__(self, sim: PanelSimulator) -> None:
+        """Front `sim`."""
+        self.sim = sim
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -303,38 +267,32 @@ class ClientApi:
     async def _dispatch(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Run the handler and turn exceptions into panel-formatted responses."""
         spec = self.sim.spec
+        error: PanelError | None = None
         try:
             response = await handler(request)
         except PanelError as err:
-            response = http.render_error(request, err)
+            error = err
         except web.HTTPMethodNotAllowed as err:
             error = errors.method_not_allowed(
                 spec, request.method, request.path, err.allowed_methods
             )
-            response = http.render_error(request, error)
         except web.HTTPNotFound:
-            response = http.render_error(request, errors.route_not_found(spec, request.path))
+            error = errors.route_not_found(spec, request.path)
         except web.HTTPException as err:
-            response = http.render_error(request, errors.for_status(err.status))
+            error = errors.for_status(err.status)
+        if error is not None:
+            if spec.is_legacy:
+                error = errors.as_legacy(error)
+            response = http.render_error(request, error)
         for name, value in request.get(RATE_HEADERS, {}).items():
             response.headers.setdefault(name, value)
         return response
 
 
-def _bearer_token(request: web.Request) -> str | None:
-    """Return Laravel's `bearerToken()`: the text after the last "Bearer ", up to a comma."""
-    header = request.headers.get("Authorization", "")
-    position = header.rfind("Bearer ")
-    if position < 0:
-        return None
-    token = header[position + 7 :].split(",", 1)[0]
-    return token or None
-
-
 def build_app(sim: PanelSimulator) -> web.Application:
     """Return the aiohttp application for `sim`."""
     api = ClientApi(sim)
-    app = web.Application(middlewares=[api.middleware])
+    app = web.Application(middlewares=[Frontend(sim).middleware])
     app.router.add_get("/", api.root)
     app.router.add_get("/auth/login", api.login)
     app.router.add_get("/api/client", api.list_servers)

@@ -1,7 +1,7 @@
 """Panel error bodies: `{"errors":[{code, status, detail, meta?}]}` (doc section 8)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.flavors import Flavor, FlavorSpec
@@ -14,26 +14,31 @@ APPLICATION_KEY = (
     "You are attempting to use an application API key on an endpoint that requires a client "
     "API key."
 )
-LEGACY_NO_BEARER = (
-    "A bearer token or valid user session cookie must be provided to access this endpoint."
-)
+# Pterodactyl 0.7's Handler::convertToArray writes this detail for every error that is not a
+# DisplayException (app/Exceptions/Handler.php at v0.7.19, without APP_DEBUG).
+LEGACY_GENERIC = "An error was encountered while processing this request."
+# app/Exceptions/Http/TwoFactorAuthRequiredException.php at v1.11.8.
 TWO_FACTOR = (
-    "Two-factor authentication is required on your account in order to access this endpoint."
+    "Two-factor authentication is required on this account in order to access this endpoint."
 )
 NOT_FOUND = "The requested resource could not be found on the server."
 NO_ACCESS = "The requested resource does not exist on this server."
 TOO_MANY = "Too Many Attempts."
 COMMAND_OFFLINE = "Server must be online in order to send commands."
-LEGACY_COMMAND_OFFLINE = "Server is not online."
 WEBSOCKET_FORBIDDEN = "You do not have permission to connect to this server's websocket."
 DAEMON_NO_RESPONSE = (
     "Could not establish a connection to the machine running this server. Please try again."
 )
-LEGACY_DAEMON_NO_RESPONSE = (
-    "There was an error while attempting to communicate with the daemon resulting in a "
-    "HTTP/E_CONN_REFUSED response code. This exception has been logged."
-)
 MALFORMED_JSON = "The JSON data passed in the request appears to be malformed: Syntax error"
+
+
+def legacy_daemon_detail(code: int | None) -> str:
+    """Return 0.7's DaemonConnectionException detail (resources/lang/en/admin/server.php)."""
+    shown = "E_CONN_REFUSED" if code is None else str(code)
+    return (
+        "There was an exception while attempting to communicate with the daemon resulting in a "
+        f"HTTP/{shown} response code. This exception has been logged."
+    )
 
 
 def daemon_error_detail(code: int, request_id: str) -> str:
@@ -67,7 +72,7 @@ DEFAULT_DETAILS: dict[int, str] = {
     403: UNAUTHORIZED,
     404: NOT_FOUND,
     409: "This server is currently in an unsupported state, please try again later.",
-    412: LEGACY_COMMAND_OFFLINE,
+    412: "Server is not online.",
     422: "The given data was invalid.",
     429: TOO_MANY,
     500: GENERIC_500,
@@ -86,9 +91,13 @@ class PanelError(Exception):
     headers: Mapping[str, str] = field(default_factory=dict)
     # Several entries, as a ValidationException has one per failed rule.
     extra: list[dict[str, Any]] = field(default_factory=list)
+    # A body rendered outside the generic error format (0.7's validation errors).
+    raw: dict[str, Any] | None = None
 
     def body(self) -> dict[str, Any]:
         """Return the JSON body."""
+        if self.raw is not None:
+            return self.raw
         entry: dict[str, Any] = {
             "code": self.code,
             "status": str(self.status),
@@ -109,6 +118,13 @@ def for_status(
         if detail is None:
             detail = daemon_error_detail(status, request_id) if status >= 500 else ""
     return PanelError(status, resolved_code, detail)
+
+
+def as_legacy(error: PanelError) -> PanelError:
+    """Return the error as 0.7 renders it: every detail generic but a DisplayException's."""
+    if error.raw is not None or error.code == "DaemonConnectionException":
+        return error
+    return replace(error, detail=LEGACY_GENERIC, extra=[])
 
 
 def route_not_found(spec: FlavorSpec, path: str) -> PanelError:
@@ -139,27 +155,71 @@ def method_not_allowed(spec: FlavorSpec, method: str, path: str, allowed: set[st
 
 
 def daemon_unreachable(spec: FlavorSpec) -> PanelError:
-    """Return the error for a wings daemon that does not answer."""
+    """Return the DaemonConnectionException for a wings daemon that does not answer."""
     if spec.flavor is Flavor.LEGACY:
-        return PanelError(504, "DaemonConnectionException", LEGACY_DAEMON_NO_RESPONSE)
+        return PanelError(504, "DaemonConnectionException", legacy_daemon_detail(None))
     return PanelError(504, "DaemonConnectionException", DAEMON_NO_RESPONSE)
 
 
-def conflict_detail(server: SimServer) -> str | None:
-    """Return the ServerStateConflictException detail, in the panel's order of checks."""
-    if server.is_suspended:
-        return "This server is currently suspended and the functionality requested is unavailable."
-    if server.node_maintenance:
-        return (
+# ServerStateConflictException's details by cause. Pterodactyl writes them in English; Pelican
+# translates them into the panel's locale (`trans('exceptions.server.*')`, pelican-dev/panel
+# lang/{en,de}/exceptions.php): a client cannot read the cause from the words.
+CONFLICT_DETAILS: dict[str, dict[str, str]] = {
+    "en": {
+        "suspended": (
+            "This server is currently suspended and the functionality requested is unavailable."
+        ),
+        "maintenance": (
             "The node of this server is currently under maintenance and the functionality "
             "requested is unavailable."
-        )
-    if server.is_installing:
-        return "This server has not yet completed its installation process, please try again later."
-    if server.status is ServerStatus.RESTORING_BACKUP:
-        return "This server is currently restoring from a backup, please try again later."
-    if server.is_transferring:
-        return (
+        ),
+        "installing": (
+            "This server has not yet completed its installation process, please try again later."
+        ),
+        "restoring_backup": (
+            "This server is currently restoring from a backup, please try again later."
+        ),
+        "transferring": (
             "This server is currently being transferred to a new machine, please try again later."
-        )
-    return None
+        ),
+    },
+    "de": {
+        "suspended": (
+            "Dieser Server ist im Moment suspendiert und die erwünschte Funktionalität ist nicht "
+            "verfügbar."
+        ),
+        "maintenance": (
+            "Der Node dieses Servers ist im Moment in Wartung und die erwünschte Funktionalität "
+            "ist nicht verfügbar."
+        ),
+        "installing": (
+            "Dieser Server hat seinen Installationsprozess noch nicht abgeschlossen, bitte "
+            "versuche es später erneut."
+        ),
+        "restoring_backup": (
+            "Dieser Server ist im Moment am Wiederherstellen von einem Backup, bitte versuchen "
+            "Sie es später erneut."
+        ),
+        "transferring": (
+            "Dieser Server wird im Moment zu einer neuen Maschine bewegt, bitte versuchen Sie es "
+            "später erneut."
+        ),
+    },
+}
+
+
+def conflict_detail(server: SimServer, locale: str = "en", *, pelican: bool = False) -> str | None:
+    """Return the ServerStateConflictException detail, in the panel's order of checks."""
+    if server.is_suspended:
+        cause = "suspended"
+    elif server.node_maintenance:
+        cause = "maintenance"
+    elif server.not_installed(pelican=pelican):
+        cause = "installing"
+    elif server.status is ServerStatus.RESTORING_BACKUP:
+        cause = "restoring_backup"
+    elif server.is_transferring:
+        cause = "transferring"
+    else:
+        return None
+    return CONFLICT_DETAILS[locale][cause]

@@ -79,13 +79,18 @@ SPECS: dict[Flavor, FlavorSpec] = {
         flavor=Flavor.LEGACY,
         client_prefix="",
         application_prefix="",
-        rate_limit=240,
+        # The `client-api` group's `throttle:60,1` (app/Http/Kernel.php at v0.7.19).
+        rate_limit=60,
         stats_route="utilization",
-        # The 0.7 documentation example shows 25 per page.
-        per_page_default=25,
+        # config/pterodactyl.php `paginate.frontend.servers` (APP_PAGINATE_FRONT_SERVERS, 15)
+        # at v0.7.19: the fixed page size, whatever `per_page` says.
+        per_page_default=15,
         has_account_route=False,
         has_websocket_route=False,
         old_laravel=True,
+        # routes/api-client.php: `->middleware(['throttle:15,1'])` on /utilization. It runs
+        # after AuthenticateKey has logged the key's user in, so Laravel 5.7 keys it by the user
+        # (the group's throttle, before that, by IP): a counter of its own.
         route_limits={"utilization": RouteLimit(limit=15, window_seconds=60, per_server=False)},
     ),
 }

@@ -115,8 +115,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-async def read_input(request: web.Request) -> dict[str, Any]:
-    """Return the request input (JSON or form), raising 400 on malformed JSON (IsValidJson)."""
+async def read_input(request: web.Request, *, strict: bool = True) -> dict[str, Any]:
+    """Return the request input (JSON or form).
+
+    `strict`: raise 400 on malformed JSON (IsValidJson, 1.x and Pelican); 0.7 has no such
+    middleware and reads a malformed body as empty input.
+    """
     if not request.can_read_body:
         return {}
     raw = await request.read()
@@ -128,6 +132,8 @@ async def read_input(request: web.Request) -> dict[str, Any]:
         try:
             data = json.loads(raw)
         except ValueError as err:
+            if not strict:
+                return {}
             raise PanelError(400, "BadRequestHttpException", MALFORMED_JSON) from err
     elif content_type == "application/x-www-form-urlencoded":
         data = dict(parse_qsl(raw.decode(errors="replace"), keep_blank_values=True))
@@ -148,11 +154,15 @@ def _size(value: Any) -> int:
 
 
 def validate(spec: FlavorSpec, data: Mapping[str, Any], field: str, rules: list[str]) -> None:
-    """Validate one field like Laravel (required stops the chain); raise a 422 on failure."""
+    """Validate one field like Laravel (required stops the chain); raise a 422 on failure.
+
+    Every flavour ships its own validation.php with the Laravel 5 wording ("The :attribute must
+    be a string.", "… must be at least :min characters."): pterodactyl/panel
+    resources/lang/en/validation.php (v0.7.19, v1.11.8), pelican-dev/panel lang/en/validation.php.
+    """
     value = data.get(field)
     entries: list[tuple[str, str]] = []
-    # Laravel 5.x says "The x must be"; 10+ says "The x field must be".
-    subject = f"The {field}" if spec.old_laravel else f"The {field} field"
+    subject = f"The {field}"
     for rule in rules:
         name, _, argument = rule.partition(":")
         if name == "required":
@@ -169,6 +179,19 @@ def validate(spec: FlavorSpec, data: Mapping[str, Any], field: str, rules: list[
             entries.append((name, f"The selected {field} is invalid."))
     if not entries:
         return
+    if spec.is_legacy:
+        # 0.7 Handler::invalidJson: the snake-cased rule as the code, no status and no meta.
+        raise PanelError(
+            422,
+            "ValidationException",
+            entries[0][1],
+            raw={
+                "errors": [
+                    {"code": rule, "detail": detail, "source": {"field": field}}
+                    for rule, detail in entries
+                ]
+            },
+        )
     # One error entry per failed rule (Handler::invalidJson).
     first_rule, first_detail = entries[0]
     raise PanelError(

@@ -20,20 +20,30 @@ def server_list(
 ) -> dict[str, Any]:
     """Return the paginated list body for the request's query."""
     query = request.query
-    listing = filter_type(list(servers), query.get("type"), account.root_admin)
-    listing = apply_filters(listing, query)
-    per_page = _int(query.get("per_page"), spec.per_page_default)
-    # PHP min($perPage, 100); Laravel falls back to the model's 15 for zero.
-    per_page = 15 if per_page <= 0 else min(per_page, 100)
+    if spec.is_legacy:
+        # 0.7 ClientController::index: `?filter=`, a fixed page size
+        # (config('pterodactyl.paginate.frontend.servers'), 15), no `type`, `filter[…]` or
+        # `per_page`.
+        listing = legacy_filter(list(servers), query.get("filter"), account.root_admin)
+        per_page = spec.per_page_default
+    else:
+        listing = filter_type(list(servers), query.get("type"), account.root_admin)
+        listing = apply_filters(listing, query)
+        per_page = _int(query.get("per_page"), spec.per_page_default)
+        # PHP min($perPage, 100); Laravel falls back to the model's 15 for zero.
+        per_page = 15 if per_page <= 0 else min(per_page, 100)
     page = max(1, _int(query.get("page"), 1))
     total = len(listing)
     total_pages = max(1, math.ceil(total / per_page))
     chunk = listing[(page - 1) * per_page : page * per_page]
     links: dict[str, str] = {}
+    # 1.x and Pelican call ->appends($request->query()); 0.7 does not, so its links keep `page`
+    # only (Laravel AbstractPaginator::url).
+    keep_query = not spec.is_legacy
     if page > 1:
-        links["previous"] = _page_url(request, page - 1)
+        links["previous"] = _page_url(request, page - 1, keep_query=keep_query)
     if page < total_pages:
-        links["next"] = _page_url(request, page + 1)
+        links["next"] = _page_url(request, page + 1, keep_query=keep_query)
     return {
         "object": "list",
         "data": [transformers.server_object(s, spec, account) for s in chunk],
@@ -59,9 +69,9 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _page_url(request: web.Request, page: int) -> str:
+def _page_url(request: web.Request, page: int, *, keep_query: bool = True) -> str:
     """Return a paginator link: the current query with `page` replaced (Laravel `url()`)."""
-    params = dict(request.query)
+    params = dict(request.query) if keep_query else {}
     params["page"] = str(page)
     return f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"
 
@@ -74,6 +84,21 @@ def filter_type(servers: list[SimServer], kind: str | None, root_admin: bool) ->
         return [s for s in servers if s.access is Access.NONE] if root_admin else []
     if kind == "admin-all":
         return servers if root_admin else []
+    return [s for s in servers if s.access is not Access.NONE]
+
+
+def legacy_filter(servers: list[SimServer], kind: str | None, root_admin: bool) -> list[SimServer]:
+    """Apply 0.7's `?filter=` (ServerRepository::filterUserAccessServers at v0.7.19).
+
+    `owner`: owned servers. `all`/`admin` for a root admin: everything / servers they cannot
+    otherwise reach. Anything else, and all/admin asked by a non-admin: accessible servers.
+    """
+    if kind == "owner":
+        return [s for s in servers if s.access is Access.OWNER]
+    if root_admin and kind == "all":
+        return servers
+    if root_admin and kind == "admin":
+        return [s for s in servers if s.access is Access.NONE]
     return [s for s in servers if s.access is not Access.NONE]
 
 
@@ -90,13 +115,14 @@ def apply_filters(servers: list[SimServer], query: Mapping[str, str]) -> list[Si
         needle = anything.lower()
         address = _ADDRESS.fullmatch(needle)
         if address and (address["ip"] or address["port"]):
-            # IPv4[:port] or :port values are matched against allocations instead.
+            # IPv4[:port] or :port values are matched against allocations instead, the port
+            # as a prefix (`LIKE "{port}%"`, app/Models/Filters/MultiFieldServerFilter.php).
             ip, port = address["ip"], address["port"]
             result = [
                 s
                 for s in result
                 if any(
-                    (ip is None or a.ip == ip) and (port is None or str(a.port) == port)
+                    (ip is None or a.ip == ip) and (port is None or str(a.port).startswith(port))
                     for a in s.allocations
                 )
             ]

@@ -149,6 +149,8 @@ class SimServer:
     node_maintenance: bool = False
     # The wings daemon does not answer (v1/legacy: 504, Pelican: `missing`).
     node_down: bool = False
+    # Wings answers but refuses the panel's requests with this HTTP status (None: it serves).
+    wings_error: int | None = None
     access: Access = Access.OWNER
     permissions: list[str] = field(default_factory=lambda: ["*"])
     start_seconds: float = 3.0
@@ -185,6 +187,10 @@ class SimServer:
     def is_installing(self) -> bool:
         """Return whether the panel reports the server as installing (Server::isInstalled)."""
         return self.status in (ServerStatus.INSTALLING, ServerStatus.INSTALL_FAILED)
+
+    def not_installed(self, *, pelican: bool) -> bool:
+        """Return `!isInstalled()`; Pelican also counts reinstall_failed (isFailedInstall)."""
+        return self.is_installing or (pelican and self.status is ServerStatus.REINSTALL_FAILED)
 
     @property
     def is_owner(self) -> bool:

@@ -49,6 +49,8 @@ class PanelSimulator:
         request_log_limit: int | None = None,
         wings: WingsSettings | None = None,
         token_lifetime: float = TOKEN_LIFETIME,
+        app_url: str | None = None,
+        locale: str = "en",
     ) -> None:
         """Create the panel; the first `running` servers start out running."""
         self.flavor = Flavor(flavor)
@@ -60,7 +62,8 @@ class PanelSimulator:
         self.start_seconds = start_seconds
         self.stop_seconds = stop_seconds
         self.require_2fa = require_2fa
-        # The real panel caches /resources for 20 s; 0 keeps tests simple.
+        # The real panel caches /resources for 20 s (ResourceUtilizationController); the default
+        # 0 is a deliberate test convenience: each read shows the state at once.
         self.resources_cache_seconds = resources_cache_seconds
         self.host_cores = host_cores
         self.account = Account(root_admin=root_admin)
@@ -73,6 +76,11 @@ class PanelSimulator:
         self.node_token = secrets.token_urlsafe(48)
         # Seconds a websocket token minted by GET /websocket stays valid (the panel: 10 min).
         self.token_lifetime = token_lifetime
+        # The panel's APP_URL: the `iss` of every websocket token and the `remote` its nodes'
+        # Wings compare the Origin with. None: the address the simulator is served at.
+        self.app_url = app_url
+        # The panel's language; Pelican writes its state-conflict details in it.
+        self.locale = locale
         # The node's console websocket; `wings.settings` holds its (real-time) intervals.
         self.wings = Wings(self, wings)
         self.servers: dict[str, SimServer] = {}
@@ -89,6 +97,15 @@ class PanelSimulator:
             if index < running:
                 # Running for a while already, so the first poll shows a warmed-up server.
                 server.set_power(PowerState.RUNNING, ago=self.rng.uniform(600, 36_000))
+
+    # Addresses.
+
+    def panel_url(self) -> str:
+        """Return the panel's APP_URL: the configured one, else the address it is served at."""
+        url = self.app_url or self.url
+        if url is None:
+            raise RuntimeError("the simulator is not serving")
+        return url
 
     # Time.
 
@@ -161,6 +178,8 @@ class PanelSimulator:
     def remove_server(self, identifier: str) -> SimServer:
         """Delete a server from the panel."""
         server = self.servers.pop(self.server(identifier).identifier)
+        # Wings' deleteServer: `deleted`, then its sockets close (1001 / Pelican: no frame).
+        self.wings.server_deleted(server)
         self.wings.forget(server.identifier)
         return server
 
@@ -211,7 +230,16 @@ class PanelSimulator:
         server = self.set_state(identifier, status=ServerStatus.SUSPENDED if suspended else None)
         if suspended:
             server.set_power(PowerState.OFFLINE)
+            # Pelican's Wings closes the server's sockets on suspension (Server.Sync).
+            self.wings.server_suspended(server)
         return server
+
+    def crash(self, identifier: str, *, exit_code: int = 1, oom: bool = False) -> bool:
+        """Make the server's process die on its own; Wings' crash handler may restart it.
+
+        Returns False when the process was not up.
+        """
+        return self.wings.crash(identifier, exit_code=exit_code, oom=oom)
 
     def set_installing(
         self, identifier: str, installing: bool = True, *, failed: bool = False

@@ -53,13 +53,26 @@ class RateLimiter:
         if current is None or now >= current.resets_at:
             self._prune(now, window)
             current = self._windows[bucket] = _Window(0, now + window)
-        retry_after = max(0, math.ceil(current.resets_at - now))
-        reset_unix = math.floor(self._unix_time()) + retry_after
         if current.hits >= limit:
             # Laravel checks before counting, so refused requests do not extend the window.
-            return Decision(False, limit, 0, retry_after, reset_unix)
+            return self._decision(current, limit, now, allowed=False)
         current.hits += 1
-        return Decision(True, limit, limit - current.hits, retry_after, reset_unix)
+        return self._decision(current, limit, now, allowed=True)
+
+    def peek(self, bucket: str, limit: int) -> Decision:
+        """Return what the headers say of `bucket` now, without counting a request."""
+        now = self._clock()
+        current = self._windows.get(bucket)
+        if current is None or now >= current.resets_at:
+            current = _Window(0, now)
+        return self._decision(current, limit, now, allowed=True)
+
+    def _decision(self, window: _Window, limit: int, now: float, *, allowed: bool) -> Decision:
+        """Return the outcome and headers for `window` at `now`."""
+        retry_after = max(0, math.ceil(window.resets_at - now))
+        reset_unix = math.floor(self._unix_time()) + retry_after
+        remaining = max(0, limit - window.hits) if allowed else 0
+        return Decision(allowed, limit, remaining, retry_after, reset_unix)
 
     def _prune(self, now: float, window: float) -> None:
         """Drop ended windows, once a window: buckets of deleted servers must not pile up."""

@@ -17,9 +17,12 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def encode(claims: dict[str, Any], secret: str) -> str:
-    """Return a signed HS256 JWT."""
-    header = _b64(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
+def encode(claims: dict[str, Any], secret: str, *, jti: str | None = None) -> str:
+    """Return a signed HS256 JWT; `jti` is also put in the header (NodeJWTService withHeader)."""
+    fields: dict[str, str] = {"typ": "JWT", "alg": "HS256"}
+    if jti is not None:
+        fields["jti"] = jti
+    header = _b64(json.dumps(fields, separators=(",", ":")).encode())
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{_b64(signature)}"

@@ -1,6 +1,7 @@
 """JSON shapes of panel objects per flavour (the panel's Fractal transformers)."""
 
 import hashlib
+import math
 import random
 from typing import Any
 
@@ -93,7 +94,8 @@ def server_attributes(server: SimServer, spec: FlavorSpec, account: Account) -> 
         },
         "status": server.status.value if server.status else None,
         "is_suspended": server.is_suspended,
-        "is_installing": server.is_installing,
+        # `!isInstalled()`: Pelican also counts reinstall_failed (app/Models/Server.php).
+        "is_installing": server.not_installed(pelican=spec.is_pelican),
         "is_transferring": server.is_transferring,
     }
 
@@ -200,13 +202,17 @@ def resources_object(stats: Stats, server: SimServer) -> dict[str, Any]:
     }
 
 
-def missing_resources_object(server: SimServer) -> dict[str, Any]:
-    """Return Pelican's answer when wings cannot be reached: `missing` and zeros."""
+def missing_resources_object() -> dict[str, Any]:
+    """Return Pelican's answer when Wings fails: `missing` and zeros.
+
+    getDetails() returns `['state' => 'missing']`, so StatsTransformer's `is_suspended` falls
+    back to false (app/Transformers/Api/Client/StatsTransformer.php).
+    """
     return {
         "object": "stats",
         "attributes": {
             "current_state": "missing",
-            "is_suspended": server.is_suspended,
+            "is_suspended": False,
             "resources": {
                 "memory_bytes": 0,
                 "cpu_absolute": 0,
@@ -220,7 +226,12 @@ def missing_resources_object(server: SimServer) -> dict[str, Any]:
 
 
 def utilization_object(stats: Stats, server: SimServer, host_cores: int) -> dict[str, Any]:
-    """Return legacy GET …/utilization (0.7 StatsTransformer); memory and disk in MB."""
+    """Return legacy GET …/utilization (0.7 StatsTransformer at v0.7.19).
+
+    PHP's round() answers floats: memory is `round(total / 1024 / 1024)` (MiB); disk is the
+    daemon's `Math.round(size / (1000 * 1000))` (decimal MB, src/controllers/server.js); the
+    limits are `floatval()`.
+    """
     # Per-core usage that adds up to the total, as the 0.7 daemon reported it.
     rng = random.Random(f"{server.uuid}:{stats.uptime}")
     weights = [rng.random() for _ in range(host_cores)]
@@ -230,8 +241,23 @@ def utilization_object(stats: Stats, server: SimServer, host_cores: int) -> dict
         "object": "stats",
         "attributes": {
             "state": LEGACY_STATES[stats.state],
-            "memory": {"current": stats.memory_bytes // MIB, "limit": server.limits.memory},
-            "cpu": {"current": stats.cpu_absolute, "cores": cores, "limit": server.limits.cpu},
-            "disk": {"current": stats.disk_bytes // MIB, "limit": server.limits.disk},
+            "memory": {
+                "current": _php_round(stats.memory_bytes / MIB),
+                "limit": float(server.limits.memory),
+            },
+            "cpu": {
+                "current": stats.cpu_absolute,
+                "cores": cores,
+                "limit": float(server.limits.cpu),
+            },
+            "disk": {
+                "current": _php_round(stats.disk_bytes / 1_000_000),
+                "limit": float(server.limits.disk),
+            },
         },
     }
+
+
+def _php_round(value: float) -> float:
+    """Return PHP's round() of a non-negative number: half away from zero, as a float."""
+    return float(math.floor(value + 0.5))

@@ -4,6 +4,8 @@ import pytest
 
 from tests.simulator.conftest import PanelClient, PanelFactory
 
+# pterodactyl/panel app/Exceptions/Handler.php::convertToArray at v0.7.19.
+LEGACY_GENERIC = "An error was encountered while processing this request."
 UNAUTHENTICATED = {
     "errors": [{"code": "AuthenticationException", "status": "401", "detail": "Unauthenticated."}]
 }
@@ -92,14 +94,16 @@ async def test_legacy_auth(make_panel: PanelFactory) -> None:
     missing = await api.get("/api/client", key=None)
     assert missing.status == 401
     assert missing.headers["WWW-Authenticate"] == "Bearer"
-    assert missing.error["detail"] == (
-        "A bearer token or valid user session cookie must be provided to access this endpoint."
-    )
+    assert missing.json == {
+        "errors": [{"code": "HttpException", "status": "401", "detail": LEGACY_GENERIC}]
+    }
     for key in ("x" * 48, "application"):
         reply = await api.get("/api/client", key=key)
         assert reply.status == 403
         assert reply.json == {
-            "errors": [{"code": "AccessDeniedHttpException", "status": "403", "detail": ""}]
+            "errors": [
+                {"code": "AccessDeniedHttpException", "status": "403", "detail": LEGACY_GENERIC}
+            ]
         }
 
 
@@ -113,7 +117,7 @@ async def test_two_factor_required(make_panel: PanelFactory) -> None:
             "code": "TwoFactorAuthRequiredException",
             "status": "400",
             "detail": (
-                "Two-factor authentication is required on your account in order to access this "
+                "Two-factor authentication is required on this account in order to access this "
                 "endpoint."
             ),
         }

@@ -48,12 +48,17 @@ async def test_per_page_bounds(make_panel: PanelFactory) -> None:
 
 
 async def test_legacy_links(make_panel: PanelFactory) -> None:
+    """0.7 pages by a fixed 15 (config/pterodactyl.php) and ignores `per_page`."""
     api = await make_panel(flavor="legacy", servers=30)
-    single = (await api.get("/api/client?per_page=50")).json["meta"]["pagination"]
-    assert single["links"] == []
-    first = (await api.get("/api/client")).json["meta"]["pagination"]
-    assert (first["per_page"], first["total_pages"]) == (25, 2)
-    assert list(first["links"]) == ["next"]
+    assert api.sim.url is not None
+    first = (await api.get("/api/client?per_page=50")).json["meta"]["pagination"]
+    assert (first["per_page"], first["count"], first["total_pages"]) == (15, 15, 2)
+    # No ->appends($request->query()) in 0.7: the link keeps `page` only.
+    assert first["links"] == {"next": f"{api.sim.url}/api/client?page=2"}
+    last = (await api.get("/api/client?page=2")).json["meta"]["pagination"]
+    assert list(last["links"]) == ["previous"]
+    single = await make_panel(flavor="legacy", servers=3)
+    assert (await single.get("/api/client")).json["meta"]["pagination"]["links"] == []
 
 
 async def test_filters(panel: PanelClient) -> None:
@@ -70,5 +75,8 @@ async def test_filters(panel: PanelClient) -> None:
     assert await names("filter[*]=crea") == ["Creative"]
     assert await names("filter[*]=:2456") == ["Valheim"]
     assert await names("filter[*]=10.0.0.10:25566") == ["Creative"]
+    # The port matches as a prefix (`LIKE "{port}%"`, MultiFieldServerFilter).
+    assert await names("filter[*]=:2556") == ["Survival", "Creative"]
+    assert await names("filter[*]=10.0.0.10:2556") == ["Survival", "Creative"]
     assert await names("type=admin") == []
     assert await names("type=admin-all") == []

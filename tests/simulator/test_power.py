@@ -106,7 +106,10 @@ def test_stats_evolve_while_running(clock: ManualClock) -> None:
 
 
 async def test_power_over_http(make_panel: PanelFactory, clock: ManualClock) -> None:
-    api = await make_panel(servers=2, running=0, start_seconds=3, stop_seconds=2)
+    # Without the panel's 20 s cache, so each read shows the state at once.
+    api = await make_panel(
+        servers=2, running=0, start_seconds=3, stop_seconds=2, resources_cache_seconds=0
+    )
     identifier = list(api.sim.servers)[1]
     path = f"/api/client/servers/{identifier}/resources"
 
@@ -142,7 +145,7 @@ async def test_power_over_http(make_panel: PanelFactory, clock: ManualClock) -> 
         (
             {"signal": 5},
             [
-                ("The signal field must be a string.", "string"),
+                ("The signal must be a string.", "string"),
                 ("The selected signal is invalid.", "in"),
             ],
         ),
@@ -235,7 +238,7 @@ async def test_command_to_running_server(panel: PanelClient) -> None:
     [
         ("", "The command field is required.", "required"),
         (None, "The command field is required.", "required"),
-        (42, "The command field must be a string.", "string"),
+        (42, "The command must be a string.", "string"),
     ],
 )
 async def test_command_validation(
@@ -257,10 +260,11 @@ V1_OFFLINE = {
     "status": "502",
     "detail": "Server must be online in order to send commands.",
 }
+# 0.7's Handler replaces the PreconditionFailedHttpException's "Server is not online.".
 LEGACY_OFFLINE = {
     "code": "PreconditionFailedHttpException",
     "status": "412",
-    "detail": "Server is not online.",
+    "detail": "An error was encountered while processing this request.",
 }
 
 

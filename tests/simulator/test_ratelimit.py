@@ -31,7 +31,7 @@ def test_limiter_forgets_ended_windows(clock: ManualClock) -> None:
     assert list(limiter._windows) == ["websocket:server:new"]
 
 
-@pytest.mark.parametrize(("flavor", "limit"), [("v1", 720), ("pelican", 256), ("legacy", 240)])
+@pytest.mark.parametrize(("flavor", "limit"), [("v1", 720), ("pelican", 256), ("legacy", 60)])
 async def test_default_limits_and_headers(
     make_panel: PanelFactory, flavor: str, limit: int
 ) -> None:
@@ -75,12 +75,29 @@ async def test_too_many_attempts(make_panel: PanelFactory, clock: ManualClock) -
 
 
 async def test_legacy_utilization_route_limit(make_panel: PanelFactory) -> None:
+    """0.7's `throttle:15,1` on /utilization: 15 reads a minute per user, within 60 per address.
+
+    The group's `throttle:60,1` runs before AuthenticateKey and keys by IP; the route's runs
+    after it has logged the key's user in and keys by the user: two counters.
+    """
     api = await make_panel(flavor="legacy")
     identifier = next(iter(api.sim.servers))
-    statuses = [
-        (await api.get(f"/api/client/servers/{identifier}/utilization")).status for _ in range(16)
+    replies = [await api.get(f"/api/client/servers/{identifier}/utilization") for _ in range(16)]
+    assert [r.status for r in replies] == [200] * 15 + [429]
+    # Answers show the account's limit (the outer throttle's headers are added last) ...
+    assert replies[0].headers["X-RateLimit-Limit"] == "60"
+    assert [r.headers["X-RateLimit-Remaining"] for r in replies[:15]] == [
+        str(60 - n) for n in range(1, 16)
     ]
-    assert statuses == [200] * 15 + [429]
+    # ... the refusal too: Laravel 5.7's Routing\Pipeline renders the inner 429 and the outer
+    # throttle overwrites Limit and Remaining; Retry-After and Reset stay the inner one's.
+    assert replies[15].headers["X-RateLimit-Limit"] == "60"
+    assert replies[15].headers["X-RateLimit-Remaining"] == str(60 - 16)
+    assert replies[15].headers["Retry-After"] == "60"
+    # The list has no route throttle: only the address's 60 count.
+    listing = await api.get("/api/client")
+    assert listing.status == 200
+    assert listing.headers["X-RateLimit-Remaining"] == str(60 - 17)
 
 
 async def test_pelican_websocket_limit_per_server(make_panel: PanelFactory) -> None:
@@ -89,3 +106,30 @@ async def test_pelican_websocket_limit_per_server(make_panel: PanelFactory) -> N
     statuses = [(await api.get(f"/api/client/servers/{first}/websocket")).status for _ in range(6)]
     assert statuses == [200] * 5 + [429]
     assert (await api.get(f"/api/client/servers/{second}/websocket")).status == 200
+
+
+async def test_pelican_token_answers_show_the_nearer_limit(make_panel: PanelFactory) -> None:
+    """Laravel writes the headers of whichever nested throttle has fewer attempts left."""
+    api = await make_panel(flavor="pelican")
+    identifier = next(iter(api.sim.servers))
+    token = await api.get(f"/api/client/servers/{identifier}/websocket")
+    assert (token.headers["X-RateLimit-Limit"], token.headers["X-RateLimit-Remaining"]) == (
+        "5",
+        "4",
+    )
+    listing = await api.get("/api/client")
+    assert (listing.headers["X-RateLimit-Limit"], listing.headers["X-RateLimit-Remaining"]) == (
+        "256",
+        "254",
+    )
+
+
+async def test_pelican_token_limit_counts_before_the_permission(make_panel: PanelFactory) -> None:
+    """The token throttle is route middleware: a request the controller refuses counts too."""
+    api = await make_panel(flavor="pelican")
+    identifier = next(iter(api.sim.servers))
+    api.sim.make_subuser(identifier, ["control.console"])
+    statuses = [
+        (await api.get(f"/api/client/servers/{identifier}/websocket")).status for _ in range(6)
+    ]
+    assert statuses == [403] * 5 + [429]

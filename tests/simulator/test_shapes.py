@@ -104,7 +104,7 @@ async def test_legacy_shapes(make_panel: PanelFactory) -> None:
     assert set(attributes["limits"]) == {"memory", "swap", "disk", "io", "cpu"}
     assert set(attributes["feature_limits"]) == {"databases", "allocations"}
     assert body["meta"]["pagination"]["links"] == []
-    assert body["meta"]["pagination"]["per_page"] == 25
+    assert body["meta"]["pagination"]["per_page"] == 15
     identifier = attributes["identifier"]
     view = (await api.get(f"/api/client/servers/{identifier}")).json
     assert "meta" not in view
@@ -138,7 +138,13 @@ async def test_legacy_lacks_v1_routes(make_panel: PanelFactory, route: str) -> N
     reply = await api.get(f"/api/client/servers/{identifier}/{route}")
     assert reply.status == 404
     assert reply.json == {
-        "errors": [{"code": "NotFoundHttpException", "status": "404", "detail": ""}]
+        "errors": [
+            {
+                "code": "NotFoundHttpException",
+                "status": "404",
+                "detail": "An error was encountered while processing this request.",
+            }
+        ]
     }
     # An unknown route is matched before authentication, so no rate-limit headers.
     assert "X-RateLimit-Limit" not in reply.headers

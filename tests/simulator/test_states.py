@@ -17,6 +17,7 @@ RESTORING = "This server is currently restoring from a backup, please try again 
 TRANSFERRING = (
     "This server is currently being transferred to a new machine, please try again later."
 )
+LEGACY_GENERIC = "An error was encountered while processing this request."
 NO_CONNECTION = (
     "Could not establish a connection to the machine running this server. Please try again."
 )
@@ -100,46 +101,82 @@ async def test_root_admin_websocket_exemption(make_panel: PanelFactory) -> None:
 
 
 async def test_legacy_states(make_panel: PanelFactory) -> None:
-    api = await make_panel(flavor="legacy")
-    suspended, installing, moving = list(api.sim.servers)
+    """0.7.19's client API checks no server state; its daemon refuses a suspended server.
+
+    pterodactyl/panel routes/api-client.php at v0.7.19 has no AuthenticateServerAccess (the
+    403/409 texts came with v0.8); pterodactyl/daemon src/middleware/authorizable.js answers 403
+    on every `s:` permission of a suspended server, which the panel wraps per controller.
+    """
+    api = await make_panel(flavor="legacy", servers=4, running=4)
+    suspended, installing, moving, failed = list(api.sim.servers)
     api.sim.suspend(suspended)
     api.sim.set_installing(installing)
     api.sim.set_state(moving, transferring=True)
-    # Panel 0.7 checked these on every server route, GET server included.
-    reply = await api.get(f"/api/client/servers/{suspended}")
-    assert reply.status == 403
-    assert reply.error == {
-        "code": "AccessDeniedHttpException",
-        "status": "403",
-        "detail": "Cannot access a server that is marked as being suspended.",
+    api.sim.set_state(failed, status=ServerStatus.REINSTALL_FAILED)
+    for identifier in (suspended, installing, moving, failed):
+        assert (await api.get(f"/api/client/servers/{identifier}")).status == 200
+    for identifier in (installing, moving, failed):
+        assert (await api.get(f"/api/client/servers/{identifier}/utilization")).status == 200
+        assert (await api.command(identifier, "list")).status == 204
+    base = f"/api/client/servers/{suspended}"
+    daemon_403 = (
+        "There was an exception while attempting to communicate with the daemon resulting in a "
+        "HTTP/403 response code. This exception has been logged."
+    )
+    for reply in (await api.get(f"{base}/utilization"), await api.command(suspended, "list")):
+        assert reply.status == 504
+        assert reply.error == {
+            "code": "DaemonConnectionException", "status": "504", "detail": daemon_403,
+        }  # fmt: skip
+    # PowerController does not catch Guzzle's ClientException.
+    power = await api.power(suspended, "start")
+    assert power.json == {
+        "errors": [{"code": "ClientException", "status": "500", "detail": LEGACY_GENERIC}]
     }
-    reply = await api.get(f"/api/client/servers/{installing}/utilization")
-    assert reply.status == 409
-    assert reply.error["code"] == "ConflictHttpException"
-    assert (await api.get(f"/api/client/servers/{moving}/utilization")).status == 200
+    assert api.sim.servers[suspended].power_signals == []
 
 
-@pytest.mark.parametrize("flavor", ["v1", "legacy"])
-async def test_node_down_times_out(make_panel: PanelFactory, flavor: str) -> None:
-    api = await make_panel(flavor=flavor)
+async def test_node_down_times_out(make_panel: PanelFactory) -> None:
+    api = await make_panel(resources_cache_seconds=0)
     identifier = next(iter(api.sim.servers))
     api.sim.set_node_down(identifier)
-    stats = "utilization" if flavor == "legacy" else "resources"
     base = f"/api/client/servers/{identifier}"
     assert (await api.get(base)).status == 200
     for reply in (
-        await api.get(f"{base}/{stats}"),
+        await api.get(f"{base}/resources"),
         await api.power(identifier, "stop"),
         await api.command(identifier, "list"),
     ):
         assert reply.status == 504
         assert reply.error["code"] == "DaemonConnectionException"
-    if flavor == "v1":
         assert reply.error["detail"] == NO_CONNECTION
-        assert (await api.get(f"{base}/websocket")).status == 200
+    assert (await api.get(f"{base}/websocket")).status == 200
     assert api.sim.servers[identifier].power_state == "running"
     api.sim.set_node_down(identifier, down=False)
-    assert (await api.get(f"{base}/{stats}")).status == 200
+    assert (await api.get(f"{base}/resources")).status == 200
+
+
+async def test_legacy_daemon_down(make_panel: PanelFactory) -> None:
+    """0.7: usage and commands wrap the ConnectException; power lets it through as a 500."""
+    api = await make_panel(flavor="legacy")
+    identifier = next(iter(api.sim.servers))
+    api.sim.set_node_down(identifier)
+    base = f"/api/client/servers/{identifier}"
+    # resources/lang/en/admin/server.php `exceptions.daemon_exception` at v0.7.19.
+    detail = (
+        "There was an exception while attempting to communicate with the daemon resulting in a "
+        "HTTP/E_CONN_REFUSED response code. This exception has been logged."
+    )
+    for reply in (await api.get(f"{base}/utilization"), await api.command(identifier, "list")):
+        assert reply.status == 504
+        assert reply.error == {
+            "code": "DaemonConnectionException", "status": "504", "detail": detail,
+        }  # fmt: skip
+    power = await api.power(identifier, "stop")
+    assert power.json == {
+        "errors": [{"code": "ConnectException", "status": "500", "detail": LEGACY_GENERIC}]
+    }
+    assert api.sim.servers[identifier].power_state == "running"
 
 
 async def test_pelican_node_down_reports_missing(make_panel: PanelFactory) -> None:

@@ -1,9 +1,11 @@
 """The simulated Wings console websocket: auth, Origin, events, tokens and test controls."""
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 import contextlib
 import json
+import re
 from typing import Any
 
 import aiohttp
@@ -46,7 +48,8 @@ class Socket:
         message = await self.ws.receive(timeout=within)
         assert message.type is aiohttp.WSMsgType.TEXT, message
         frame: dict[str, Any] = json.loads(message.data)
-        return frame["event"], frame["args"]
+        # Wings omits an empty `args` (router/websocket/message.go, omitempty).
+        return frame["event"], frame.get("args", [])
 
     async def expect(self, event: str, within: float = 2.0) -> list[str]:
         """Skip frames until `event`; return its args."""
@@ -179,19 +182,44 @@ async def test_unknown_server_404(sim: PanelClient) -> None:
         assert excinfo.value.status == 404
 
 
+GENERIC = "an unexpected error was encountered while handling this request"
+ERROR_EVENT = re.compile(r"Error Event \[([0-9a-f-]{36})\]: (.*)")
+
+
+def wrapped(arg: str) -> str:
+    """Return the message inside SendErrorJson's `Error Event [<random id>]: ` wrapping."""
+    match = ERROR_EVENT.fullmatch(arg)
+    assert match is not None, arg
+    return match.group(2)
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """Return a JWT's payload."""
+    body = token.split(".")[1]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return decoded
+
+
 async def test_bad_tokens(sim: PanelClient, clock: ManualClock) -> None:
-    """Garbage, forged, foreign, expired and connect-less tokens get `jwt error`."""
-    first, second = ids(sim)[0], ids(sim)[1]
+    """Garbage/forged tokens get a generic `daemon error`; refused ones a wrapped `jwt error`."""
+    second = ids(sim)[1]
     socket = await connect(sim, second, auth=False)
     await socket.send("send stats")
+    # HandleInbound's own reply: the bare text.
     assert await socket.frame() == ("jwt error", ["jwt: no jwt present"])
-    assert await socket.auth("not-a-token") == [("jwt error", ["jwt: malformed token"])]
+    # router/websocket/websocket.go SendErrorJson: not IsJwtError -> generic daemon error.
+    [(name, args)] = await socket.auth("not-a-token")
+    assert (name, wrapped(args[0])) == ("daemon error", GENERIC)
     token, _ = await credentials(sim, second)
     head, body, _ = token.split(".")
-    forged = f"{head}.{body}.AAAA"
-    assert await socket.auth(forged) == [("jwt error", ["jwt: HMAC verification failed"])]
-    foreign, _ = await credentials(sim, first)
-    assert await socket.auth(foreign) == [("jwt error", ["jwt: server UUID mismatch"])]
+    [(name, again)] = await socket.auth(f"{head}.{body}.AAAA")
+    assert (name, wrapped(again[0])) == ("daemon error", GENERIC)
+    # A random error id each time, not the server's uuid.
+    assert args[0] != again[0]
+    assert sim.sim.servers[second].uuid not in args[0]
+    # Still unauthenticated.
+    await socket.send("send stats")
+    assert await socket.frame() == ("jwt error", ["jwt: no jwt present"])
     server = sim.sim.servers[second]
     no_connect = mint_token(
         server=server,
@@ -202,11 +230,52 @@ async def test_bad_tokens(sim: PanelClient, clock: ManualClock) -> None:
         now_unix=sim.sim.unix_time(),
         secret=sim.sim.node_token,
     )
-    assert await socket.auth(no_connect) == [("jwt error", ["jwt: missing connect permission"])]
+    [(name, args)] = await socket.auth(no_connect)
+    assert (name, wrapped(args[0])) == ("jwt error", "jwt: missing connect permission")
     clock.advance(601)
-    assert await socket.auth(token) == [("jwt error", ["jwt: exp claim is invalid"])]
+    [(name, args)] = await socket.auth(token)
+    assert (name, wrapped(args[0])) == ("jwt error", "jwt: exp claim is invalid")
     fresh, _ = await credentials(sim, second)
     assert events(await socket.auth(fresh)) == ["auth success", "status", "stats"]
+
+
+async def test_denylisted_token(sim: PanelClient) -> None:
+    """A token issued before Wings booted is refused (router/tokens/websocket.go Denylisted)."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier, auth=False)
+    old = mint_token(
+        server=sim.sim.servers[identifier],
+        account=sim.sim.account,
+        permissions=["*"],
+        panel_url="",
+        node_url="",
+        now_unix=sim.sim.unix_time() - 100,
+        secret=sim.sim.node_token,
+    )
+    [(name, args)] = await socket.auth(old)
+    assert (name, wrapped(args[0])) == ("jwt error", "jwt: created too far in past (denylist)")
+
+
+async def test_foreign_token(sim: PanelClient) -> None:
+    """Another server's token is accepted; every event then becomes `jwt error` (uuid mismatch)."""
+    first, second = ids(sim)[0], ids(sim)[1]
+    socket = await connect(sim, second, auth=False)
+    foreign, _ = await credentials(sim, first)
+    assert await socket.auth(foreign) == [
+        ("auth success", []),
+        ("jwt error", ["jwt: server uuid mismatch"]),
+        ("jwt error", ["jwt: server uuid mismatch"]),
+    ]
+
+
+async def test_frames_omit_empty_args(sim: PanelClient) -> None:
+    """`auth success` carries no `args` key at all (Message.Args is omitempty)."""
+    token, url = await credentials(sim, ids(sim)[1])
+    ws = await sim.session.ws_connect(url, origin=sim.sim.url)
+    await ws.send_json({"event": "auth", "args": [token]})
+    message = await ws.receive(timeout=2)
+    assert json.loads(message.data) == {"event": "auth success"}
+    await ws.close()
 
 
 async def test_status_follows_power_changes(sim: PanelClient, clock: ManualClock) -> None:
@@ -223,8 +292,11 @@ async def test_status_follows_power_changes(sim: PanelClient, clock: ManualClock
     assert await socket.expect("status") == ["running"]
     reply = await sim.power(identifier, "kill")
     assert reply.status == 204
-    assert await socket.expect("status", within=0.5) == ["offline"]
-    # Offline again: no more periodic stats.
+    # environment/docker/power.go Terminate: stopping, then offline.
+    assert await socket.expect("status", within=0.5) == ["stopping"]
+    assert await socket.frame() == ("status", ["offline"])
+    # Offline again: one zeroed stats (OnStateChange), then no more periodic stats.
+    assert json.loads((await socket.frame())[1][0])["state"] == "offline"
     assert "stats" not in events(await socket.drain())
 
 
@@ -240,7 +312,9 @@ async def test_set_state_permissions(sim: PanelClient) -> None:
     await socket.send("set state", "explode")
     name, args = await socket.frame()
     assert name == "daemon error"
-    assert args[0].startswith(f"Error Event [{sim.sim.servers[identifier].uuid}]: ")
+    # A random error id and the generic text, not "attempting to handle unknown power action".
+    assert wrapped(args[0]) == GENERIC
+    assert sim.sim.servers[identifier].uuid not in args[0]
 
 
 async def test_console_lines(sim: PanelClient) -> None:
@@ -301,25 +375,41 @@ async def test_commands(sim: PanelClient) -> None:
 
 
 async def test_token_expiring_expired_and_renewal(sim: PanelClient, clock: ManualClock) -> None:
-    """Warnings come at <= 60 s and at 0; re-auth on the same socket sends no new status."""
+    """Expiry as Wings does it; a re-auth sends no status and the missed one is lost.
+
+    `token expiring` at <= 60 s, the literal `token expired` only in the exp second, then every
+    event becomes `jwt error`.
+    """
     identifier = ids(sim)[1]
-    socket = await connect(sim, identifier)
+    token, url = await credentials(sim, identifier)
+    socket = Socket(await sim.session.ws_connect(url, origin=sim.sim.url))
+    await socket.send("auth", token)
     await socket.drain()
     clock.advance(545)
     assert await socket.expect("token expiring", within=0.5) == []
-    clock.advance(60)
+    # Into the exp second itself: the token is still valid, so the notice goes out as is.
+    clock.advance(claims_of(token)["exp"] - sim.sim.unix_time() + 0.5)
     assert await socket.expect("token expired", within=0.5) == []
-    # The token no longer opens anything: requests get `jwt error`, events stop.
+    clock.advance(1)
+    # Past it: SendJson turns the notice into `jwt error` (bare text).
+    assert await socket.expect("jwt error", within=0.5) == ["jwt: exp claim is invalid"]
     await socket.send("send stats")
     assert await socket.expect("jwt error") == ["jwt: exp claim is invalid"]
     sim.sim.console_line(identifier, "unseen")
-    assert "console output" not in events(await socket.drain())
+    assert await socket.expect("jwt error") == ["jwt: exp claim is invalid"]
+    # A status change while expired is replaced by `jwt error` and lost.
+    assert (await sim.power(identifier, "start")).status == 204
+    await asyncio.sleep(QUIET)
+    frames = await socket.drain()
+    assert "status" not in events(frames)
+    assert "console output" not in events(frames)
     fresh, _ = await credentials(sim, identifier)
-    frames = events(await socket.auth(fresh))
-    # Warnings sent before the new token was read may still arrive first.
-    after = frames[frames.index("auth success") + 1 :]
-    assert "status" not in after
-    assert "token expired" not in after + events(await socket.drain())
+    frames = await socket.auth(fresh)
+    after = frames[events(frames).index("auth success") + 1 :]
+    assert "status" not in events(after + await socket.drain())
+    assert "token expired" not in events(after)
+    await socket.send("send stats")
+    assert json.loads((await socket.expect("stats"))[0])["state"] == "starting"
     assert sim.sim.websocket_connects(identifier) == 1
 
 
@@ -333,8 +423,8 @@ async def test_expire_tokens_early(sim: PanelClient) -> None:
     sim.sim.expire_websocket_tokens(first, remaining=30)
     assert await one.expect("token expiring", within=0.5) == []
     sim.sim.expire_websocket_tokens()
-    assert await one.expect("token expired", within=0.5) == []
-    assert await two.expect("token expired", within=0.5) == []
+    assert await one.expect("jwt error", within=0.5) == ["jwt: exp claim is invalid"]
+    assert await two.expect("jwt error", within=0.5) == ["jwt: exp claim is invalid"]
 
 
 async def test_token_lifetime_setting(make_panel: PanelFactory, clock: ManualClock) -> None:
@@ -408,7 +498,14 @@ async def test_deleted_server_forgotten(sim: PanelClient) -> None:
     assert identifier in sim.sim.wings.received
     assert identifier in sim.sim.wings.logs
     sim.sim.remove_server(identifier)
-    await sim.sim.disconnect_websockets(identifier)
+    # pterodactyl/wings: `deleted` ["null"], then close 1001 "server deleted".
+    assert await socket.expect("deleted") == ["null"]
+    message = await socket.ws.receive(timeout=1)
+    assert (message.type, message.data, message.extra) == (
+        aiohttp.WSMsgType.CLOSE,
+        1001,
+        "server deleted",
+    )
     assert identifier not in sim.sim.wings.received
     assert identifier not in sim.sim.wings.logs
     assert identifier not in sim.sim.wings.connects
@@ -472,3 +569,274 @@ async def test_stop_cleans_up(own_sim: PanelSimulator) -> None:
             t for t in asyncio.all_tasks() if t.get_name().startswith("wings") and not t.done()
         ]
         assert lingering == []
+
+
+async def ended(socket: Socket) -> aiohttp.WSMessage:
+    """Return the message that ends a socket (CLOSE, or CLOSED/ERROR for a dropped one)."""
+    async with asyncio.timeout(1):
+        while (message := await socket.ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            pass
+    return message
+
+
+async def test_pelican_deleted_server_drops_sockets(make_panel: PanelFactory) -> None:
+    """pelican-dev/wings cancels the socket on deletion: no close frame."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    identifier = ids(panel)[1]
+    socket = await connect(panel, identifier)
+    panel.sim.remove_server(identifier)
+    assert (await ended(socket)).type is not aiohttp.WSMsgType.CLOSE
+
+
+async def test_pelican_suspension(make_panel: PanelFactory) -> None:
+    """Pelican closes a suspended server's sockets and answers new ones with 4409."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    identifier = ids(panel)[1]
+    socket = await connect(panel, identifier)
+    _, url = await credentials(panel, identifier)
+    panel.sim.suspend(identifier)
+    assert (await ended(socket)).type is not aiohttp.WSMsgType.CLOSE
+    ws = await panel.session.ws_connect(url, origin=panel.sim.url)
+    message = await ws.receive(timeout=1)
+    assert (message.type, message.data, message.extra) == (
+        aiohttp.WSMsgType.CLOSE,
+        4409,
+        "server is suspended",
+    )
+
+
+async def test_pterodactyl_suspension_keeps_socket(sim: PanelClient) -> None:
+    """pterodactyl/wings leaves sockets open; a start is refused with a daemon error."""
+    identifier = ids(sim)[0]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    sim.sim.suspend(identifier)
+    assert await socket.expect("status") == ["stopping"]
+    assert await socket.expect("status") == ["offline"]
+    await socket.drain()
+    await socket.send("set state", "start")
+    name, args = await socket.frame()
+    assert (name, wrapped(args[0])) == ("daemon error", GENERIC)
+    assert sim.sim.servers[identifier].power_state is PowerState.OFFLINE
+
+
+async def test_set_state_start_while_running(sim: PanelClient) -> None:
+    """`start` while up is ErrIsRunning: generic text, the real one with admin.websocket.errors."""
+    identifier = ids(sim)[0]
+    socket = await connect(sim, identifier)
+    await socket.send("set state", "start")
+    assert wrapped((await socket.expect("daemon error"))[0]) == GENERIC
+    admin = mint_token(
+        server=sim.sim.servers[identifier],
+        account=sim.sim.account,
+        permissions=["*", "admin.websocket.errors"],
+        panel_url="",
+        node_url="",
+        now_unix=sim.sim.unix_time(),
+        secret=sim.sim.node_token,
+    )
+    await socket.send("auth", admin)
+    await socket.expect("auth success")
+    await socket.send("set state", "start")
+    assert wrapped((await socket.expect("daemon error"))[0]) == "server is running"
+
+
+async def test_pelican_socket_cap(make_panel: PanelFactory) -> None:
+    """pelican-dev/wings refuses a 31st socket for one server with 400 before upgrading."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    identifier = ids(panel)[1]
+    _, url = await credentials(panel, identifier)
+    sockets = [await panel.session.ws_connect(url, origin=panel.sim.url) for _ in range(30)]
+    with pytest.raises(aiohttp.WSServerHandshakeError) as excinfo:
+        await panel.session.ws_connect(url, origin=panel.sim.url)
+    assert excinfo.value.status == 400
+    for ws in sockets:
+        await ws.close()
+
+
+async def test_pterodactyl_has_no_socket_cap(sim: PanelClient) -> None:
+    """pterodactyl/wings has no cap."""
+    _, url = await credentials(sim, ids(sim)[1])
+    sockets = [await sim.session.ws_connect(url, origin=sim.sim.url) for _ in range(31)]
+    for ws in sockets:
+        await ws.close()
+
+
+async def test_pelican_throttling(make_panel: PanelFactory) -> None:
+    """Pelican limits inbound events: `send stats` shares a burst-4 bucket, then `throttled`."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    identifier = ids(panel)[1]
+    socket = await connect(panel, identifier)
+    await socket.drain()
+    for _ in range(6):
+        await socket.send("send stats")
+    frames = await socket.drain()
+    assert events(frames) == ["stats"] * 4 + ["throttled"]
+    assert frames[-1] == ("throttled", ["send stats"])
+    # The global limiter: burst 10, one more every 200 ms.
+    flood = await connect(panel, identifier)
+    await flood.drain()
+    for _ in range(12):
+        await flood.ws.send_str("not json")
+    assert await flood.drain() == [("throttled", ["global"])]
+
+
+async def test_pterodactyl_has_no_throttling(sim: PanelClient) -> None:
+    """pterodactyl/wings v1.11.11 has no inbound limiter."""
+    socket = await connect(sim, ids(sim)[1])
+    await socket.drain()
+    for _ in range(12):
+        await socket.send("send stats")
+    assert events(await socket.drain()) == ["stats"] * 12
+
+
+async def test_pelican_read_limit(make_panel: PanelFactory) -> None:
+    """pelican-dev/wings reads frames of at most 4096 bytes; gorilla closes with 1009."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    socket = await connect(panel, ids(panel)[1])
+    await socket.drain()
+    await socket.send("send command", "x" * 5000)
+    message = await ended(socket)
+    assert (message.type, message.data) == (aiohttp.WSMsgType.CLOSE, 1009)
+
+
+async def test_pelican_token_claims_and_scope(make_panel: PanelFactory) -> None:
+    """Pelican tokens: scope websocket, sha256 jti, no user_id; its Wings requires the scope."""
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    identifier = ids(panel)[1]
+    token, _ = await credentials(panel, identifier)
+    claims = claims_of(token)
+    assert claims["scope"] == "websocket"
+    assert len(claims["jti"]) == 64
+    assert "user_id" not in claims
+    assert len(claims["unique_id"]) == 16
+    unscoped = mint_token(
+        server=panel.sim.servers[identifier],
+        account=panel.sim.account,
+        permissions=["*"],
+        panel_url="",
+        node_url="",
+        now_unix=panel.sim.unix_time(),
+        secret=panel.sim.node_token,
+    )
+    socket = await connect(panel, identifier, auth=False)
+    [(name, args)] = await socket.auth(unscoped)
+    assert (name, wrapped(args[0])) == ("jwt error", "jwt: missing connect permission")
+
+
+async def test_pterodactyl_token_claims(sim: PanelClient) -> None:
+    """Pterodactyl tokens: md5 jti (also in the header), user_id, no scope."""
+    token, _ = await credentials(sim, ids(sim)[1])
+    claims = claims_of(token)
+    assert len(claims["jti"]) == 32
+    assert claims["user_id"] == sim.sim.account.id
+    assert "scope" not in claims
+    head = token.split(".")[0]
+    assert (
+        json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["jti"]
+        == (claims["jti"])
+    )
+
+
+async def test_stats_shape(make_panel: PanelFactory) -> None:
+    """memory_limit_bytes is Docker's bounded limit; Pelican adds disk_io after network."""
+    pelican = await make_panel(flavor=Flavor.PELICAN, wings=fast())
+    pelican.sim.servers[ids(pelican)[0]].limits.memory = 2048
+    socket = await connect(pelican, ids(pelican)[0])
+    stats = json.loads((await socket.expect("stats"))[0])
+    assert list(stats) == [
+        "memory_bytes", "memory_limit_bytes", "cpu_absolute", "network", "disk_io", "uptime",
+        "state", "disk_bytes",
+    ]  # fmt: skip
+    # environment/settings.go BoundedMemoryLimit: 2048 MB x 1.15 overhead x 10^6.
+    assert stats["memory_limit_bytes"] == 2_355_200_000
+    assert stats["disk_io"]["write_bytes"] > 0
+
+
+async def test_start_prints_pre_boot_lines(sim: PanelClient) -> None:
+    """The onBeforeStart daemon lines come before `status` starting, ANSI-coloured."""
+    identifier = ids(sim)[1]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    await socket.send("set state", "start")
+    frames = await socket.drain()
+    assert frames[:4] == [
+        ("console output", [daemon(text)])
+        for text in (
+            "Checking server disk space usage, this could take a few seconds...",
+            "Updating process configuration files...",
+            "Ensuring file permissions are set correctly, this could take a few seconds...",
+        )
+    ] + [("status", ["starting"])]
+    # Daemon lines are not in the container log `send logs` replays.
+    sim.sim.servers[identifier].set_power(PowerState.RUNNING)
+    await socket.send("send logs")
+    replay = [args[0] for name, args in await socket.drain() if name == "console output"]
+    assert not any("Daemon]" in line for line in replay)
+
+
+def daemon(text: str, app: str = "Pterodactyl") -> str:
+    """Return a Wings daemon console line (server/console.go)."""
+    return f"\x1b[33m\x1b[1m[{app} Daemon]:\x1b[39m {text}\x1b[0m"
+
+
+CRASH_LINES = [
+    "---------- Detected server process in a crashed state! ----------",
+    "Exit code: 137",
+    "Out of memory: true",
+]
+
+
+async def test_crash_restarts_then_gives_up(sim: PanelClient, clock: ManualClock) -> None:
+    """A crash: offline, zeroed stats, three lines, a restart; again within 60 s: no restart."""
+    identifier = ids(sim)[0]
+    socket = await connect(sim, identifier)
+    await socket.drain()
+    assert sim.sim.crash(identifier, exit_code=137, oom=True)
+    frames = await socket.drain()
+    names = events(frames)
+    # No `stopping`: the process died by itself (server/server.go OnStateChange).
+    assert names[:5] == ["status", "stats", "console output", "console output", "console output"]
+    assert frames[0] == ("status", ["offline"])
+    assert json.loads(frames[1][1][0])["memory_bytes"] == 0
+    assert [args[0] for _, args in frames[2:5]] == [daemon(line) for line in CRASH_LINES]
+    assert ("status", ["starting"]) in frames
+    assert sim.sim.servers[identifier].power_state is PowerState.STARTING
+    clock.advance(30)
+    await socket.drain()
+    assert sim.sim.crash(identifier, exit_code=137, oom=True)
+    frames = await socket.drain()
+    lines = [args[0] for name, args in frames if name == "console output"]
+    assert lines == [daemon(line) for line in CRASH_LINES] + [
+        daemon("Aborting automatic restart, last crash occurred less than 60 seconds ago.")
+    ]
+    assert sim.sim.servers[identifier].power_state is PowerState.OFFLINE
+    assert not sim.sim.crash(identifier)
+
+
+async def test_crash_detection_disabled(make_panel: PanelFactory) -> None:
+    """With crash detection off Wings only says so and leaves the server offline."""
+    settings = fast()
+    settings.crash_detection = False
+    panel = await make_panel(flavor=Flavor.PELICAN, wings=settings)
+    identifier = ids(panel)[0]
+    socket = await connect(panel, identifier)
+    await socket.drain()
+    panel.sim.crash(identifier)
+    frames = await socket.drain()
+    assert ("status", ["offline"]) in frames
+    lines = [args[0] for name, args in frames if name == "console output"]
+    assert lines == [
+        daemon(
+            "Aborting automatic restart, crash detection is disabled for this instance.", "pelican"
+        )
+    ]
+    assert panel.sim.servers[identifier].power_state is PowerState.OFFLINE
+
+
+async def test_unanswered_auth(sim: PanelClient) -> None:
+    """A test can make Wings ignore `auth` (assumption: a hung node)."""
+    sim.sim.wings.settings.answer_auth = False
+    socket = await connect(sim, ids(sim)[1], auth=False)
+    token, _ = await credentials(sim, ids(sim)[1])
+    assert await socket.auth(token) == []
