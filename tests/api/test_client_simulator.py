@@ -81,14 +81,31 @@ async def test_power_and_command(
 
     await panel_client.send_power_signal(identifier, PowerSignal.KILL)
     assert sim.servers[identifier].power_state is PowerState.OFFLINE
-    if flavor is Flavor.PELICAN:
-        # Pelican swallows wings' refusal and answers 204.
+    sim.requests.clear()
+    with pytest.raises(PterodactylServerOfflineError) as excinfo:
         await panel_client.send_command(identifier, "say nobody hears this")
-    else:
-        with pytest.raises(PterodactylServerOfflineError) as excinfo:
-            await panel_client.send_command(identifier, "say nobody hears this")
-        assert excinfo.value.status == (412 if flavor is Flavor.LEGACY else 502)
+    # Pelican would answer 204 and drop it: the server's state, read first, says it is offline.
+    statuses = {Flavor.LEGACY: 412, Flavor.V1: 502, Flavor.PELICAN: None}
+    assert excinfo.value.status == statuses[flavor]
+    assert [r.path.rsplit("/", 1)[-1] for r in sim.api_requests()] == (
+        ["resources"] if flavor is Flavor.PELICAN else ["command"]
+    )
     assert sim.servers[identifier].commands == ["say hello"]
+
+
+@pytest.mark.parametrize("flavor", [Flavor.PELICAN])
+async def test_command_with_a_known_state(
+    sim: PanelSimulator, panel_client: PterodactylClient
+) -> None:
+    """A caller that knows the state live (Wings) spares Pelican's check."""
+    identifier = list(sim.servers)[1]
+    sim.requests.clear()
+    with pytest.raises(PterodactylServerOfflineError):
+        await panel_client.send_command(identifier, "list", state=ServerState.OFFLINE)
+    sim.set_state(identifier, power=PowerState.RUNNING)
+    await panel_client.send_command(identifier, "list", state=ServerState.RUNNING)
+    assert [r.path.rsplit("/", 1)[-1] for r in sim.api_requests()] == ["command"]
+    assert sim.servers[identifier].commands == ["list"]
 
 
 async def test_node_down(sim: PanelSimulator, panel_client: PterodactylClient) -> None:
@@ -104,3 +121,17 @@ async def test_revoked_key(sim: PanelSimulator, panel_client: PterodactylClient)
     sim.revoke_key(sim.client_key)
     with pytest.raises(PterodactylAuthenticationError):
         await panel_client.list_servers()
+
+
+@pytest.mark.parametrize("flavor", [Flavor.PELICAN, Flavor.V1])
+async def test_token_route_does_not_set_the_account_limit(
+    sim: PanelSimulator, panel_client: PterodactylClient
+) -> None:
+    """Pelican's token answers carry its own 5-a-minute limit: the account's stays as it was."""
+    await panel_client.list_servers()
+    account_limit = sim.rate_limit
+    assert panel_client.rate_limit.limit == account_limit
+    identifiers = list(sim.servers)[:3]
+    for identifier in identifiers:
+        await panel_client.get_websocket_credentials(identifier)
+    assert panel_client.rate_limit.limit == account_limit

@@ -201,16 +201,18 @@ async def test_panel_error_mapping(
     mock_panel: aioresponses,
     status: int,
     body: dict[str, Any],
-    expected: type[PterodactylApiError],
+    expected: type[PterodactylApiError | PterodactylServerOfflineError],
 ) -> None:
-    """Map each documented status and detail to its exception, keeping code and detail."""
+    """Map each documented status and detail to its exception, keeping status and detail."""
     mock_panel.post(POWER_URL, status=status, payload=body)
-    with pytest.raises(PterodactylApiError) as excinfo:
+    with pytest.raises(PterodactylError) as excinfo:
         await client.send_power_signal(SERVER_ID, PowerSignal.START)
     err = excinfo.value
     assert type(err) is expected
+    assert isinstance(err, PterodactylApiError | PterodactylServerOfflineError)
     assert err.status == status
-    assert err.code == body["errors"][0]["code"]
+    if isinstance(err, PterodactylApiError):
+        assert err.code == body["errors"][0]["code"]
     assert err.detail == body["errors"][0].get("detail")
     if err.detail:
         assert err.detail in str(err)

@@ -23,6 +23,7 @@ from custom_components.pterodactyl.api import (
 from .common import API_KEY, BASE_URL, SERVER_ID, api_url, calls, error_body, load_json
 
 MIB = 1024 * 1024
+MB = 1000 * 1000
 RESOURCES_URL = api_url(f"servers/{SERVER_ID}/resources")
 UTILIZATION_URL = api_url(f"servers/{SERVER_ID}/utilization")
 NOT_FOUND = error_body(
@@ -156,19 +157,22 @@ async def test_largest_valid_number(client: PterodactylClient, mock_panel: aiore
 async def test_legacy_detected_and_remembered(
     client: PterodactylClient, mock_panel: aioresponses
 ) -> None:
-    """Fall back to /utilization on a 404 once, then go straight to it; MB become bytes."""
+    """Fall back to /utilization on a 404 once, then go straight to it.
+
+    Memory is MiB; disk is the 0.7 daemon's decimal MB, its limit enforced as MB too.
+    """
     mock_panel.get(RESOURCES_URL, status=404, payload=NOT_FOUND)
     mock_panel.get(UTILIZATION_URL, payload=load_json("legacy_utilization"), repeat=True)
     expected = Utilization(
         state=ServerState.RUNNING,
         is_suspended=False,
         memory_bytes=375 * MIB,
-        disk_bytes=119 * MIB,
+        disk_bytes=119 * MB,
         cpu_percent=1.522,
         network_rx_bytes=None,
         network_tx_bytes=None,
         uptime_seconds=None,
-        limits=ServerLimits(memory_bytes=1024 * MIB, disk_bytes=5000 * MIB, cpu_percent=200.0),
+        limits=ServerLimits(memory_bytes=1024 * MIB, disk_bytes=5000 * MB, cpu_percent=200.0),
     )
     assert await client.get_utilization(SERVER_ID) == expected
     assert client.flavor is PanelFlavor.LEGACY

@@ -1,6 +1,7 @@
 """The Wings websocket client against the panel simulator over loopback."""
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator, Callable
 import itertools
 import logging
@@ -10,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from custom_components.pterodactyl.api import (
     PowerSignal,
@@ -18,6 +20,7 @@ from custom_components.pterodactyl.api import (
     ServerStats,
     WebsocketCredentials,
 )
+from custom_components.pterodactyl.api.parsing import parse_websocket_credentials
 from custom_components.pterodactyl.api.websocket import (
     Backoff,
     ConnectionState,
@@ -182,7 +185,6 @@ async def test_running_server_state_and_stats(
     stats = recorder.stats[-1]
     assert stats.state is ServerState.RUNNING
     assert stats.memory_bytes > 0
-    assert stats.memory_limit_bytes == 4096 * 1024 * 1024
     assert stats.uptime_seconds > 600
     usage = stats.to_utilization(is_suspended=False)
     assert (usage.memory_bytes, usage.cpu_percent) == (stats.memory_bytes, stats.cpu_percent)
@@ -429,30 +431,139 @@ async def test_forbidden_is_not_watchable(
     assert sim.websocket_token_requests(identifier) == 1
 
 
-async def test_refused_origin_is_not_watchable(
+async def test_refused_origin_stops_with_the_origin_named(
     sim: PanelSimulator, panel: PterodactylClient, sockets: list[ServerSocket]
 ) -> None:
-    """Wings refusing the Origin (403 on the upgrade) also means: poll this server."""
-    # Wings' `remote` names the panel differently from the URL the user configured.
+    """Wings refusing the Origin (403 on the upgrade) is told apart, with the Origin it refused."""
+    # Wings' `remote` is not the panel's APP_URL, which signs the tokens.
     sim.wings.settings.remote = "https://panel.example.com"
     recorder = Recorder()
-    make_socket(sockets, panel, ids(sim)[1], recorder)
+    socket = make_socket(sockets, panel, ids(sim)[1], recorder)
     await recorder.wait_for(lambda: bool(recorder.connection))
-    assert recorder.connection == [ConnectionState.NOT_WATCHABLE]
+    assert recorder.connection == [ConnectionState.ORIGIN_REFUSED]
+    assert socket.refused_origin == sim.url
     assert sim.websocket_count() == 0
+    # Stopped for good: the user must fix Wings first.
+    assert socket._task is not None
+    await asyncio.wait_for(socket._task, 1)
+    assert sim.websocket_token_requests(ids(sim)[1]) == 1
+
+
+@pytest.mark.parametrize("app_host", ["localhost", "127.0.0.1"])
+async def test_origin_is_the_panel_url_that_signed_the_token(
+    sim: PanelSimulator,
+    session: aiohttp.ClientSession,
+    sockets: list[ServerSocket],
+    app_host: str,
+) -> None:
+    """Added by another address than the panel's APP_URL, push still opens.
+
+    The Origin is the token's issuer, which is what the panel wrote into Wings' `remote`.
+    """
+    assert sim.url is not None
+    port = URL(sim.url).port
+    sim.app_url = f"http://{app_host}:{port}"
+    # The user reaches the panel by another name for the same machine.
+    user_url = f"http://{'127.0.0.1' if app_host == 'localhost' else 'localhost'}:{port}"
+    client = PterodactylClient(user_url, sim.client_key, session=session)
+    recorder = Recorder()
+    make_socket(sockets, client, ids(sim)[1], recorder)
+    await recorder.connected()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "a.b.c",
+        "e30.e30.sig",  # {} claims: no issuer
+        "e30.eyJpc3MiOjF9.sig",  # "iss": 1
+        "e30.eyJpc3MiOiJmdHA6Ly9wYW5lbCJ9.sig",  # "iss": "ftp://panel"
+        "e30.WzFd.sig",  # claims are a list
+    ],
+)
+async def test_token_without_a_usable_issuer_keeps_the_configured_origin(token: str) -> None:
+    """A token that names no http(s) panel leaves the Origin to the configured URL."""
+    credentials = parse_websocket_credentials(
+        {"data": {"token": token, "socket": "wss://node.example.com:8080/api/servers/u/ws"}}
+    )
+    assert credentials.panel_origin is None
+
+
+def test_token_issuer_is_reduced_to_an_origin() -> None:
+    """The issuer's path and default port are no part of an Origin."""
+    claims = base64.urlsafe_b64encode(b'{"iss":"https://panel.example.com:443/sub/"}').decode()
+    credentials = parse_websocket_credentials(
+        {"data": {"token": f"e30.{claims.rstrip('=')}.sig", "socket": "ws://node:8080/ws"}}
+    )
+    assert credentials.panel_origin == "https://panel.example.com"
 
 
 async def test_refused_token_reconnects(
     sim: PanelSimulator, panel: PterodactylClient, sockets: list[ServerSocket]
 ) -> None:
-    """A `jwt error` answering `auth` ends that connection; a later one succeeds."""
+    """A `jwt error` answering `auth` ends that connection; a later one succeeds.
+
+    Here the token was issued before Wings booted, which Wings denylists.
+    """
     recorder = Recorder()
     identifier = ids(sim)[1]
-    sim.token_lifetime = 0
+    sim.wings.booted_at = int(sim.unix_time()) + 3600
     make_socket(sockets, panel, identifier, recorder)
     await recorder.wait_for(lambda: sim.websocket_connects(identifier) >= 2)
     assert recorder.connection == []
-    sim.token_lifetime = 600
+    sim.wings.booted_at = 0
+    await recorder.connected()
+
+
+async def test_badly_signed_token_reconnects(
+    sim: PanelSimulator, panel: PterodactylClient, sockets: list[ServerSocket]
+) -> None:
+    """A token Wings cannot verify is refused too: the socket reconnects.
+
+    Wings answers it with a generic `daemon error`, not a `jwt error`; the socket must not sit
+    there unauthenticated.
+    """
+    recorder = Recorder()
+    identifier = ids(sim)[1]
+    sim.wings.settings.node_token = "reconfigured"
+    make_socket(sockets, panel, identifier, recorder)
+    await recorder.wait_for(lambda: sim.websocket_connects(identifier) >= 2)
+    assert recorder.connection == []
+    sim.wings.settings.node_token = None
+    await recorder.connected()
+
+
+async def test_renewal_catches_up_on_the_state(
+    sim: PanelSimulator, panel: PterodactylClient, sockets: list[ServerSocket]
+) -> None:
+    """Once a renewed token is in, the client asks for the state.
+
+    Wings sends no `status` on a re-auth, and it turned events into `jwt error`s while the token
+    was expired.
+    """
+    recorder = Recorder()
+    identifier = ids(sim)[1]
+    make_socket(sockets, panel, identifier, recorder)
+    await recorder.wait_for(lambda: bool(recorder.stats))
+    sim.expire_websocket_tokens(identifier, remaining=30)
+    await recorder.wait_for(lambda: sim.wings.received[identifier][-2:] == ["auth", "send stats"])
+    assert sim.wings.received[identifier].count("auth") == 2
+    await recorder.wait_for(lambda: len(recorder.stats) == 2)
+    assert sim.websocket_connects(identifier) == 1
+
+
+async def test_unanswered_auth_reconnects(
+    sim: PanelSimulator, panel: PterodactylClient, sockets: list[ServerSocket]
+) -> None:
+    """An `auth` Wings never answers is a refused token: the socket reconnects with a new one."""
+    recorder = Recorder()
+    identifier = ids(sim)[1]
+    sim.wings.settings.answer_auth = False
+    make_socket(sockets, panel, identifier, recorder, auth_timeout=0.05)
+    await recorder.wait_for(lambda: sim.websocket_connects(identifier) >= 2)
+    assert recorder.connection == []
+    sim.wings.settings.answer_auth = True
     await recorder.connected()
 
 
@@ -495,7 +606,10 @@ async def test_odd_frames_are_ignored(
     sockets: list[ServerSocket],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Garbage, unknown events, bad values and daemon errors leave the connection up."""
+    """Garbage, unknown events, bad values and daemon errors leave the connection up.
+
+    (A `jwt error` renews the token: test_token_renewed_on_expiring_without_reconnect.)
+    """
     caplog.set_level(logging.DEBUG, logger="custom_components.pterodactyl.api.websocket")
     recorder = Recorder()
     identifier = ids(sim)[1]
@@ -509,7 +623,6 @@ async def test_odd_frames_are_ignored(
     sim.send_websocket_event(identifier, "install output", "x")
     sim.send_websocket_event(identifier, "daemon error", "Error Event [x]: boom")
     sim.send_websocket_event(identifier, "daemon error")
-    sim.send_websocket_event(identifier, "jwt error")
     sim.console_line(identifier, "still here")
     await recorder.wait_for(lambda: recorder.lines == ["still here"])
     assert recorder.states == [ServerState.OFFLINE]

@@ -2,7 +2,6 @@
 
 from .client import PterodactylClient, normalize_url
 from .exceptions import (
-    ConflictReason,
     PterodactylApiError,
     PterodactylApplicationKeyError,
     PterodactylAuthenticationError,
@@ -22,6 +21,7 @@ from .exceptions import (
 )
 from .models import (
     Account,
+    ConflictReason,
     PanelFlavor,
     PowerSignal,
     RateLimitStatus,

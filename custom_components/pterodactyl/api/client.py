@@ -1,7 +1,8 @@
 """The panel client: the only code that knows the panel's URLs and JSON shapes."""
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 import ipaddress
 import json
 import logging
@@ -15,7 +16,6 @@ import aiohttp
 from yarl import URL
 
 from .exceptions import (
-    ConflictReason,
     PterodactylApiError,
     PterodactylApplicationKeyError,
     PterodactylAuthenticationError,
@@ -35,10 +35,12 @@ from .exceptions import (
 )
 from .models import (
     Account,
+    ConflictReason,
     PanelFlavor,
     PowerSignal,
     RateLimitStatus,
     Server,
+    ServerState,
     Utilization,
     WebsocketCredentials,
 )
@@ -77,10 +79,23 @@ _CONFLICT_REASONS: Final = (
 # One DNS label; underscores are tolerated because local container names use them.
 _HOST_LABEL: Final = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 _APPLICATION_KEY_MARKER: Final = "application API key"
-_LEGACY_SUSPENDED_MARKER: Final = "marked as being suspended"
+# Panels 0.8 (alpha and beta) refuse a suspended server with 403 where 1.x answers 409.
+_SUSPENDED_403_MARKER: Final = "marked as being suspended"
+# 0.7 does not check suspension; its daemon refuses the panel's own key for a suspended server
+# only (pterodactyl/daemon src/middleware/authorizable.js), which the panel reports as a 504
+# "…resulting in a HTTP/403 response code…".
+_DAEMON_REFUSED_MARKER: Final = "http/403 response code"
 # What get_account returns on 0.7, which cannot say who the key belongs to.
 LEGACY_ACCOUNT: Final = Account(id="legacy", username="", email="", admin=False)
 _OFFLINE_MARKERS: Final = ("must be online", "not online")
+# Pterodactyl wraps a Wings failure in DaemonConnectionException (504); Pelican lets Laravel's
+# HTTP client throw ConnectionException, and 0.7's power route Guzzle's ConnectException, which
+# their handlers render as a generic 500.
+_NODE_UNREACHABLE_CODES: Final = frozenset(
+    {"DaemonConnectionException", "ConnectionException", "ConnectException"}
+)
+# 0.7's power route lets Guzzle's ClientException through when the daemon answers 4xx.
+_DAEMON_REFUSAL_CODE: Final = "ClientException"
 
 
 def normalize_url(url: str) -> str:
@@ -155,10 +170,11 @@ class PterodactylClient:
         return f"{self.base_url}/server/{identifier}"
 
     def account_url(self) -> str:
-        """Return the page where the key's user manages the account, 2FA included."""
-        # Pelican's account page is its profile.
-        page = "profile" if self.flavor is PanelFlavor.PELICAN else "account"
-        return f"{self.base_url}/{page}"
+        """Return the page where the key's user manages the account, 2FA included.
+
+        Only Pterodactyl 1.x demands 2FA of API clients (Pelican checks it in its web panel only).
+        """
+        return f"{self.base_url}/account"
 
     async def get_account(self) -> Account:
         """Read the key's user; it also tells Pelican from Pterodactyl."""
@@ -180,9 +196,16 @@ class PterodactylClient:
         """List every server the key can see, following all pages."""
         servers: dict[str, Server] = {}
         for page in range(1, MAX_PAGES + 1):
-            payload = await self._request(
-                "GET", "", params={"page": str(page), "per_page": str(PAGE_SIZE)}
-            )
+            try:
+                payload = await self._request(
+                    "GET", "", params={"page": str(page), "per_page": str(PAGE_SIZE)}
+                )
+            except PterodactylForbiddenError as err:
+                # The list checks no permission: its 403 refuses the key (or its address), and
+                # 0.7 says no more than "An error was encountered".
+                raise PterodactylAuthenticationError(
+                    status=err.status, code=err.code, detail=err.detail
+                ) from err
             page_servers, has_more = parse_server_page(payload)
             # A server created while paging shifts the pages: keep the first copy of each.
             for server in page_servers:
@@ -250,16 +273,69 @@ class PterodactylClient:
 
     async def send_power_signal(self, identifier: str, signal: PowerSignal) -> None:
         """Ask the panel to start, stop, restart or kill a server."""
-        await self._request("POST", _server_path(identifier, "power"), body={"signal": str(signal)})
+        async with self._conflicts_explained(identifier):
+            await self._request(
+                "POST", _server_path(identifier, "power"), body={"signal": str(signal)}
+            )
 
-    async def send_command(self, identifier: str, command: str) -> None:
-        """Send one console command to a running server."""
-        await self._request("POST", _server_path(identifier, "command"), body={"command": command})
+    async def send_command(
+        self, identifier: str, command: str, *, state: ServerState | None = None
+    ) -> None:
+        """Send one console command to a running server.
+
+        `state` is the server's power state if the caller knows it live (from Wings); an
+        offline server is refused here, as Pterodactyl's panel refuses it.
+        """
+        async with self._conflicts_explained(identifier):
+            if state is None and self.flavor is PanelFlavor.PELICAN:
+                # Pelican answers 204 and drops a command Wings refused for an offline server
+                # (Server::send never throws): only the server's state tells.
+                state = (await self.get_utilization(identifier)).state
+            if state is ServerState.OFFLINE:
+                raise PterodactylServerOfflineError("The server is offline")
+            await self._request(
+                "POST", _server_path(identifier, "command"), body={"command": command}
+            )
+
+    @asynccontextmanager
+    async def _conflicts_explained(self, identifier: str) -> AsyncIterator[None]:
+        """Re-raise a 409 with its cause taken from the server's flags, read fresh.
+
+        The 409's words are only a last hint: Pelican writes them in the panel's language. The
+        server's own route is the one the panel does not refuse for its state.
+        """
+        try:
+            yield
+        except PterodactylConflictError as err:
+            try:
+                reason = (await self.get_server(identifier)).conflict_reason
+            except PterodactylError:
+                reason = None
+            if reason is None:
+                raise
+            raise PterodactylConflictError(
+                status=err.status, code=err.code, detail=err.detail, reason=reason
+            ) from err
+        except PterodactylApiError as err:
+            if self.flavor is not PanelFlavor.LEGACY or err.code != _DAEMON_REFUSAL_CODE:
+                raise
+            # 0.7's daemon refused the action; its usage route says whether for suspension.
+            try:
+                await self.get_utilization(identifier)
+            except PterodactylConflictError as conflict:
+                raise conflict from err
+            except PterodactylError:
+                pass
+            raise
 
     async def get_websocket_credentials(self, identifier: str) -> WebsocketCredentials:
         """Get a token and URL for the server's Wings websocket."""
         return parse_websocket_credentials(
-            await self._request("GET", _server_path(identifier, "websocket"))
+            # Pelican throttles this route per server (5 a minute) inside the account's limit,
+            # and its answers carry whichever limit is nearer: not the account's to learn.
+            await self._request(
+                "GET", _server_path(identifier, "websocket"), shows_account_limit=False
+            )
         )
 
     async def _request(
@@ -269,8 +345,13 @@ class PterodactylClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        shows_account_limit: bool = True,
     ) -> dict[str, Any] | None:
-        """Make one API call; return the JSON object, or None for an empty success."""
+        """Make one API call; return the JSON object, or None for an empty success.
+
+        `shows_account_limit` is False for a route with a throttle of its own, whose rate-limit
+        headers may describe that throttle rather than the account's.
+        """
         url = f"{self.base_url}/api/client/{path}".rstrip("/")
         headers = {
             "Authorization": f"Bearer {self._api_key}",
@@ -290,9 +371,9 @@ class PterodactylClient:
                     # A redirect means a login page or another site, never the API.
                     allow_redirects=False,
                 ) as response:
-                    if response.status != _TOO_MANY_REQUESTS:
-                        # A 429 may come from a route's own, smaller limit (Pelican's 5 tokens
-                        # a minute per server): its headers are not the account's limit.
+                    if shows_account_limit and response.status != _TOO_MANY_REQUESTS:
+                        # A 429 may come from a route's own, smaller limit (0.7's 15 usage reads
+                        # a minute): its headers are not the account's limit.
                         self._read_rate_limit(response.headers)
                     raw = await _read_limited(response)
                     status = response.status
@@ -404,7 +485,7 @@ def _first_error(payload: dict[str, Any] | None) -> tuple[str | None, str | None
 
 def _api_error(
     status: int, payload: dict[str, Any] | None, retry_after: str | None
-) -> PterodactylApiError:
+) -> PterodactylError:
     """Map an error response to the client's exception for it."""
     code, detail = _first_error(payload)
     lowered = (detail or "").lower()
@@ -413,13 +494,12 @@ def _api_error(
     if status == 403:
         if _APPLICATION_KEY_MARKER.lower() in lowered:
             return PterodactylApplicationKeyError(status=status, code=code, detail=detail)
-        if _LEGACY_SUSPENDED_MARKER in lowered:
-            # 0.7 refuses a suspended server with 403 where 1.x answers 409.
+        if _SUSPENDED_403_MARKER in lowered:
             return PterodactylConflictError(
                 status=status, code=code, detail=detail, reason=ConflictReason.SUSPENDED
             )
         if not detail:
-            # Panels 1.0-1.7 and 0.7 answer a bad key with 403 and no detail.
+            # Panels 1.0-1.7 answer a bad key with 403 and no detail.
             return PterodactylAuthenticationError(status=status, code=code, detail=detail)
         return PterodactylForbiddenError(status=status, code=code, detail=detail)
     if status == 400 and code == "TwoFactorAuthRequiredException":
@@ -433,7 +513,7 @@ def _api_error(
         )
         return PterodactylConflictError(status=status, code=code, detail=detail, reason=reason)
     if status == 412 or (status == 502 and any(m in lowered for m in _OFFLINE_MARKERS)):
-        return PterodactylServerOfflineError(status=status, code=code, detail=detail)
+        return PterodactylServerOfflineError(status=status, detail=detail)
     if status == _TOO_MANY_REQUESTS:
         seconds = _int_or_none(retry_after)
         return PterodactylRateLimitError(
@@ -442,6 +522,10 @@ def _api_error(
             detail=detail,
             retry_after=float(seconds) if seconds is not None and seconds >= 0 else None,
         )
-    if status == 504 or code == "DaemonConnectionException":
+    if status == 504 and _DAEMON_REFUSED_MARKER in lowered:
+        return PterodactylConflictError(
+            status=status, code=code, detail=detail, reason=ConflictReason.SUSPENDED
+        )
+    if status == 504 or code in _NODE_UNREACHABLE_CODES:
         return PterodactylNodeUnavailableError(status=status, code=code, detail=detail)
     return PterodactylApiError(status=status, code=code, detail=detail)

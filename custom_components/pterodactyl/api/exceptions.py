@@ -1,6 +1,6 @@
 """Exceptions raised by the panel client; each carries the panel's own detail text."""
 
-from enum import StrEnum
+from .models import ConflictReason
 
 
 class PterodactylError(Exception):
@@ -69,17 +69,6 @@ class PterodactylNotFoundError(PterodactylApiError):
     """The server (or route) does not exist for this key."""
 
 
-class ConflictReason(StrEnum):
-    """Why the panel refused a server action with 409."""
-
-    SUSPENDED = "suspended"
-    INSTALLING = "installing"
-    TRANSFERRING = "transferring"
-    RESTORING = "restoring"
-    NODE_MAINTENANCE = "node_maintenance"
-    UNKNOWN = "unknown"
-
-
 class PterodactylConflictError(PterodactylApiError):
     """The server's state forbids the request (409 ServerStateConflictException)."""
 
@@ -97,8 +86,19 @@ class PterodactylConflictError(PterodactylApiError):
         self.reason = reason
 
 
-class PterodactylServerOfflineError(PterodactylApiError):
-    """The server must be running for this request (0.7: 412; 1.x: 502 'must be online')."""
+class PterodactylServerOfflineError(PterodactylError):
+    """The server must be running for this request.
+
+    0.7 answers 412 and 1.x 502 'must be online'; Pelican answers 204 and drops the request, so
+    the client finds the server offline before sending (status None).
+    """
+
+    def __init__(
+        self, message: str = "", *, status: int | None = None, detail: str | None = None
+    ) -> None:
+        """Keep the HTTP status when the panel said so."""
+        super().__init__(message, detail=detail)
+        self.status = status
 
 
 class PterodactylRateLimitError(PterodactylApiError):

@@ -51,6 +51,17 @@ class ServerLimits:
     cpu_percent: float | None
 
 
+class ConflictReason(StrEnum):
+    """Why the panel refused a server action with 409."""
+
+    SUSPENDED = "suspended"
+    INSTALLING = "installing"
+    TRANSFERRING = "transferring"
+    RESTORING = "restoring"
+    NODE_MAINTENANCE = "node_maintenance"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Server:
     """A game server as listed by the panel."""
@@ -67,6 +78,22 @@ class Server:
     is_transferring: bool
     is_restoring: bool
     is_node_under_maintenance: bool
+
+    @property
+    def conflict_reason(self) -> ConflictReason | None:
+        """Return why the panel refuses this server's routes with 409, from its listed flags.
+
+        In the order AuthenticateServerAccess checks them. The 409's words are no guide: Pelican
+        writes them in the panel's language.
+        """
+        flags = (
+            (self.is_suspended, ConflictReason.SUSPENDED),
+            (self.is_node_under_maintenance, ConflictReason.NODE_MAINTENANCE),
+            (self.is_installing, ConflictReason.INSTALLING),
+            (self.is_restoring, ConflictReason.RESTORING),
+            (self.is_transferring, ConflictReason.TRANSFERRING),
+        )
+        return next((reason for flag, reason in flags if flag), None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,7 +118,6 @@ class ServerStats:
 
     state: ServerState
     memory_bytes: int
-    memory_limit_bytes: int
     cpu_percent: float
     disk_bytes: int
     network_rx_bytes: int
@@ -118,6 +144,9 @@ class WebsocketCredentials:
 
     token: str
     socket_url: str
+    # The Origin Wings accepts: the panel's own URL, which signs the token as its `iss` claim
+    # and which the panel wrote into Wings' configuration. None when the token does not say.
+    panel_origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

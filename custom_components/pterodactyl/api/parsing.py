@@ -1,5 +1,7 @@
 """Turn the panel's JSON into models; anything unexpected is PterodactylInvalidResponseError."""
 
+import base64
+import binascii
 import json
 from typing import Any, Final, cast
 
@@ -17,6 +19,9 @@ from .models import (
 )
 
 MEBIBYTE: Final = 1024 * 1024
+# 0.7's daemon measures disk in decimal megabytes (pterodactyl/daemon src/controllers/server.js:
+# `Math.round(size / (1000 * 1000))`) and enforces its limit as `disk * 1000 * 1000` bytes.
+MEGABYTE: Final = 1000 * 1000
 # Larger than any real counter (8 EiB); beyond it a value is garbage, not usage.
 MAX_NUMBER: Final = 2**63
 
@@ -206,7 +211,7 @@ def parse_utilization(payload: dict[str, Any] | None) -> tuple[Utilization, bool
 
 
 def parse_legacy_utilization(payload: dict[str, Any] | None) -> Utilization:
-    """Parse 0.7's /utilization, whose memory and disk are MB (MiB)."""
+    """Parse 0.7's /utilization: memory in MiB, disk in decimal MB."""
     attributes = _attributes(payload, "resource usage")
     raw_state = attributes.get("state")
     # A list or object here is unhashable: look it up only when it is a string.
@@ -217,13 +222,13 @@ def parse_legacy_utilization(payload: dict[str, Any] | None) -> Utilization:
     cpu = _object(attributes.get("cpu"), "cpu usage")
     disk = _object(attributes.get("disk"), "disk usage")
     memory_limit = _limit(memory.get("limit"), "memory limit", MEBIBYTE)
-    disk_limit = _limit(disk.get("limit"), "disk limit", MEBIBYTE)
+    disk_limit = _limit(disk.get("limit"), "disk limit", MEGABYTE)
     cpu_limit = _limit(cpu.get("limit"), "cpu limit")
     return Utilization(
         state=state,
         is_suspended=False,
         memory_bytes=_scaled(memory.get("current"), "memory usage", MEBIBYTE),
-        disk_bytes=_scaled(disk.get("current"), "disk usage", MEBIBYTE),
+        disk_bytes=_scaled(disk.get("current"), "disk usage", MEGABYTE),
         cpu_percent=float(_number(cpu.get("current"), "cpu usage")),
         network_rx_bytes=None,
         network_tx_bytes=None,
@@ -246,9 +251,30 @@ def parse_websocket_credentials(payload: dict[str, Any] | None) -> WebsocketCred
         raise _invalid("websocket URL") from err
     if parsed.scheme not in ("ws", "wss") or not parsed.host:
         raise _invalid("websocket URL")
+    token = _string(data.get("token"), "websocket token")
     return WebsocketCredentials(
-        token=_string(data.get("token"), "websocket token"), socket_url=socket_url
+        token=token, socket_url=socket_url, panel_origin=_token_issuer_origin(token)
     )
+
+
+def _token_issuer_origin(token: str) -> str | None:
+    """Return the origin of a websocket JWT's `iss` claim (the panel's APP_URL), or None.
+
+    The claims are only read, not verified: Wings verifies the token, and the issuer says
+    which Origin its node accepts (router/websocket/websocket.go compares it with `remote`).
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims: Any = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        issuer = URL(claims["iss"]) if isinstance(claims, dict) else None
+    # A token that is not a JWT with a URL issuer leaves the Origin to the configured URL.
+    except ValueError, binascii.Error, KeyError, TypeError, RecursionError:
+        return None
+    if issuer is None or issuer.scheme not in ("http", "https") or not issuer.host:
+        return None
+    return str(issuer.origin())
 
 
 def parse_power_state(raw: Any) -> ServerState:
@@ -270,7 +296,6 @@ def parse_stats_event(raw: str) -> ServerStats:
     return ServerStats(
         state=parse_power_state(stats.get("state")),
         memory_bytes=int(_number(stats.get("memory_bytes"), "memory usage")),
-        memory_limit_bytes=int(_number(stats.get("memory_limit_bytes", 0), "memory limit")),
         cpu_percent=float(_number(stats.get("cpu_absolute"), "cpu usage")),
         disk_bytes=int(_number(stats.get("disk_bytes", 0), "disk usage")),
         network_rx_bytes=int(_number(network.get("rx_bytes", 0), "network usage")),

@@ -9,7 +9,8 @@ through plain callbacks, run in the event loop:
     await socket.stop()
 
 `on_connection` says when push is live (CONNECTED), when the caller should poll meanwhile
-(DISCONNECTED), and when the key may never watch this server (NOT_WATCHABLE: poll for good).
+(DISCONNECTED), when the key may never watch this server (NOT_WATCHABLE: poll for good), and when
+Wings refuses the Origin (ORIGIN_REFUSED: poll until its configuration is fixed).
 """
 
 import asyncio
@@ -46,6 +47,9 @@ TOKEN_WINDOW_SECONDS: Final = SAFE_WINDOW
 # connection (a crashed node) that would otherwise look like a quiet offline server.
 DEFAULT_HEARTBEAT: Final = 30.0
 DEFAULT_CONNECT_TIMEOUT: Final = 15.0
+# Wings answers a token that fails verification with a generic `daemon error`, or with nothing
+# the client can tell apart: an `auth` unanswered this long was refused.
+DEFAULT_AUTH_TIMEOUT: Final = 15.0
 # Closing must not hold up Home Assistant's shutdown when the node no longer answers.
 CLOSE_TIMEOUT: Final = 2.0
 # Beyond this many doublings every delay is the cap anyway; it also keeps the float finite.
@@ -77,6 +81,9 @@ class ConnectionState(StrEnum):
     DISCONNECTED = "disconnected"
     # The key may not open this server's websocket (403): poll, the socket has stopped.
     NOT_WATCHABLE = "not_watchable"
+    # Wings refused the Origin at the upgrade (403): its `remote` is not the panel URL that
+    # signs the tokens. Poll; the socket has stopped, and only Wings' configuration can fix it.
+    ORIGIN_REFUSED = "origin_refused"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +123,10 @@ class _NotWatchableError(Exception):
     """The key may not watch this server."""
 
 
+class _OriginRefusedError(Exception):
+    """Wings refused the Origin the socket was opened with."""
+
+
 class ServerSocket:
     """One server's Wings console websocket, kept open and authenticated until stopped."""
 
@@ -132,6 +143,7 @@ class ServerSocket:
         token_limiter: TokenLimiter | None = None,
         heartbeat: float | None = DEFAULT_HEARTBEAT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        auth_timeout: float = DEFAULT_AUTH_TIMEOUT,
         rng: random.Random | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
@@ -151,15 +163,23 @@ class ServerSocket:
         self.token_limiter = token_limiter or TokenLimiter()
         self._heartbeat = heartbeat
         self._connect_timeout = connect_timeout
+        self._auth_timeout = auth_timeout
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        # The configured panel URL, never the socket URL from the panel's reply (doc section 10).
-        self._origin = str(URL(client.base_url).origin())
+        # The Origin when a token does not name the panel: the configured URL, never the
+        # socket URL from the panel's reply.
+        self._fallback_origin = str(URL(client.base_url).origin())
+        # The Origin Wings last refused, for the user to compare with Wings' `remote`.
+        self.refused_origin: str | None = None
         self.state = ConnectionState.DISCONNECTED
         self._task: asyncio.Task[None] | None = None
         self._ws: _Socket | None = None
         self._renewal: asyncio.Task[None] | None = None
         self._renewal_error: BaseException | None = None
-        self._awaiting_auth = False
+        # When the `auth` sent last must have been answered (loop time), None once it was.
+        self._auth_deadline: float | None = None
+        # True from a token renewal's start until Wings accepts the new token: `jwt error`s then
+        # answer events sent under the expired one, not the new token.
+        self._renewing = False
         self._wants_stats = False
         self._attempt = 0
         self._stopping = False
@@ -226,6 +246,14 @@ class ServerSocket:
             _LOGGER.debug("Server %s cannot be watched (%s); polling instead", self.identifier, err)
             self._set_state(ConnectionState.NOT_WATCHABLE)
             return None
+        except _OriginRefusedError:
+            _LOGGER.debug(
+                "Wings refused Origin %s for server %s; polling instead",
+                self.refused_origin,
+                self.identifier,
+            )
+            self._set_state(ConnectionState.ORIGIN_REFUSED)
+            return None
         except PterodactylRateLimitError as err:
             _LOGGER.debug("Websocket token for %s rate-limited", self.identifier)
             return err.retry_after or 0.0
@@ -249,12 +277,14 @@ class ServerSocket:
         ws = await self._open(credentials)
         self._ws = ws
         self._wants_stats = True
+        self._renewing = False
         self._renewal_error = None
         try:
             await self._authenticate(ws, credentials.token)
             await self._read(ws)
         finally:
             self._ws = None
+            self._auth_deadline = None
             await self._cancel_renewal()
             await ws.close()
             self._set_state(ConnectionState.DISCONNECTED)
@@ -278,12 +308,15 @@ class ServerSocket:
             self.token_limiter.record()
 
     async def _open(self, credentials: WebsocketCredentials) -> _Socket:
-        """Open the socket with the panel's Origin; a refused Origin means never watchable."""
+        """Open the socket with the Origin of the panel that signed the token."""
+        # Wings accepts only its `remote` setting, which the panel writes from its own URL: not
+        # necessarily the address the user reaches the panel at (a LAN IP, http for https).
+        origin = credentials.panel_origin or self._fallback_origin
         try:
             async with asyncio.timeout(self._connect_timeout):
                 return await self._session.ws_connect(
                     credentials.socket_url,
-                    origin=self._origin,
+                    origin=origin,
                     # Pongs must reach _read, which answers pings itself.
                     autoping=False,
                     ssl=self._client.verify_ssl,
@@ -291,7 +324,8 @@ class ServerSocket:
                 )
         except aiohttp.WSServerHandshakeError as err:
             if err.status == _FORBIDDEN:
-                raise _NotWatchableError("Wings refused the panel's Origin") from err
+                self.refused_origin = origin
+                raise _OriginRefusedError from err
             raise
 
     async def _read(self, ws: _Socket) -> None:
@@ -300,8 +334,10 @@ class ServerSocket:
         pinged = False
         while True:
             try:
-                message = await ws.receive(timeout=self._heartbeat)
+                message = await ws.receive(timeout=self._receive_timeout())
             except TimeoutError:
+                if self._auth_overdue():
+                    raise _AuthRefusedError("Wings did not accept the token") from None
                 if pinged:
                     raise TimeoutError("Wings did not answer a ping") from None
                 pinged = True
@@ -315,6 +351,17 @@ class ServerSocket:
             elif message.type in _CLOSED:
                 return
 
+    def _receive_timeout(self) -> float | None:
+        """Return how long to wait for a frame: the heartbeat, or less while `auth` is pending."""
+        if self._auth_deadline is None:
+            return self._heartbeat
+        left = max(0.0, self._auth_deadline - loop_time())
+        return left if self._heartbeat is None else min(left, self._heartbeat)
+
+    def _auth_overdue(self) -> bool:
+        """Return whether the pending `auth` went unanswered for too long."""
+        return self._auth_deadline is not None and loop_time() >= self._auth_deadline
+
     async def _dispatch(self, ws: _Socket, data: str) -> None:
         """Route one frame to its handler; unknown events and garbage are ignored."""
         event, args = _parse_frame(data)
@@ -323,8 +370,8 @@ class ServerSocket:
             await handler(ws, args)
 
     async def _authenticate(self, ws: _Socket, token: str) -> None:
-        """Send `auth`; Wings answers `auth success` or `jwt error`."""
-        self._awaiting_auth = True
+        """Send `auth`; Wings answers `auth success`, a `jwt error`, a `daemon error` or nothing."""
+        self._auth_deadline = loop_time() + self._auth_timeout
         await self._send(ws, "auth", token)
 
     async def _send(self, ws: _Socket, event: str, *args: str) -> None:
@@ -334,10 +381,15 @@ class ServerSocket:
     # Events.
 
     async def _handle_auth_success(self, ws: _Socket, args: list[str]) -> None:
-        """Push is live: reset the backoff and tell the caller."""
-        self._awaiting_auth = False
+        """Push is live: reset the backoff and tell the caller; after a renewal, catch up."""
+        self._auth_deadline = None
         self._attempt = 0
         self._set_state(ConnectionState.CONNECTED)
+        if self._renewing:
+            self._renewing = False
+            # Wings sends no `status` on a re-auth, and what it sent while the token was
+            # expired became `jwt error`s: the state may have changed unseen.
+            await self._send(ws, "send stats")
 
     async def _handle_status(self, ws: _Socket, args: list[str]) -> None:
         """Report a power state; after connecting, ask for stats unless Wings already sent them."""
@@ -371,19 +423,30 @@ class ServerSocket:
             )
 
     async def _handle_jwt_error(self, ws: _Socket, args: list[str]) -> None:
-        """End the connection on a refused `auth`; renew a token that went bad later in place."""
-        if self._awaiting_auth:
+        """End the connection on a refused first `auth`; renew a token that went bad later.
+
+        Once the token has expired, Wings turns every event into a `jwt error` until a new
+        token is accepted; during a renewal these are ignored (the auth deadline catches a new
+        token that is refused).
+        """
+        if self._renewing:
+            return
+        if self._auth_deadline is not None:
             raise _AuthRefusedError(args[0] if args else "jwt error")
         await self._handle_token_expiring(ws, args)
 
     async def _handle_daemon_error(self, ws: _Socket, args: list[str]) -> None:
-        """Note a Wings error; the connection itself is fine."""
-        _LOGGER.debug("Wings error for %s: %s", self.identifier, args[0] if args else "")
+        """Note a Wings error; answering the first `auth`, it refuses the token (bad signature)."""
+        detail = args[0] if args else ""
+        if self._auth_deadline is not None and not self._renewing:
+            raise _AuthRefusedError(detail or "daemon error")
+        _LOGGER.debug("Wings error for %s: %s", self.identifier, detail)
 
     # Token renewal.
 
     async def _renew(self, ws: _Socket) -> None:
         """Re-auth with a new token; if that fails, close the socket so the run loop reconnects."""
+        self._renewing = True
         try:
             credentials = await self._credentials()
             await self._authenticate(ws, credentials.token)
