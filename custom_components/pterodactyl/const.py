@@ -22,7 +22,8 @@ TRANSITION_POLL_INTERVAL: Final = timedelta(seconds=2)
 # power signals and the fast polling after them, commands, websocket tokens and the user's own use
 # of the panel.
 RATE_LIMIT_SHARE: Final = 0.8
-# Pterodactyl 0.7 allows 15 usage reads a minute per user, whatever its headers say.
+# Pterodactyl 0.7 allows 15 usage reads a minute per user (/utilization's `throttle:15,1`),
+# whatever its headers say: they show the client API's 60 a minute per address.
 LEGACY_USAGE_RATE_LIMIT: Final = 15
 # Give up waiting for the panel to show a power action's effect after this long.
 POWER_ACTION_TIMEOUT: Final = timedelta(minutes=2)
@@ -40,3 +41,6 @@ ATTR_COMMAND: Final = "command"
 ATTR_SIGNAL: Final = "signal"
 SERVICE_SEND_COMMAND: Final = "send_command"
 SERVICE_SEND_POWER_SIGNAL: Final = "send_power_signal"
+
+# What a fixable repair issue's data holds: the config entry its fix flow reloads.
+ISSUE_DATA_ENTRY_ID: Final = "entry_id"

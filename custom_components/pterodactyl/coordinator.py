@@ -533,8 +533,10 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                 self.async_set_updated_data(replace(self.data, servers=servers))
 
     async def async_send_command(self, identifier: str, command: str) -> None:
-        """Send a console command."""
-        await self.client.send_command(identifier, command)
+        """Send a console command; a server Wings pushes is known to be up or not already."""
+        latest = self._latest(identifier) if self.push.is_live(identifier) else None
+        state = latest.utilization.state if latest and latest.utilization else None
+        await self.client.send_command(identifier, command, state=state)
 
     # Push: the websocket callbacks, run in the event loop.
 
@@ -650,21 +652,14 @@ def two_factor_issue_id(entry_id: str) -> str:
 
 
 def _error_status(server: Server, error: PterodactylError) -> ServerStatus:
-    """Say why a server has no usage, preferring the panel's reason over the listed flags."""
-    if isinstance(error, PterodactylConflictError) and error.reason in _STATUS_OF_CONFLICT:
-        return _STATUS_OF_CONFLICT[error.reason]
-    # The listed flags, in the order the panel checks them before refusing with 409.
-    if server.is_suspended:
-        return ServerStatus.SUSPENDED
-    if server.is_node_under_maintenance:
-        return ServerStatus.NODE_MAINTENANCE
-    if server.is_installing:
-        return ServerStatus.INSTALLING
-    if server.is_restoring:
-        return ServerStatus.RESTORING_BACKUP
-    if server.is_transferring:
-        return ServerStatus.TRANSFERRING
-    return ServerStatus.UNREACHABLE
+    """Say why a server has no usage: its listed flags, then the words of a 409 as a hint."""
+    reason = server.conflict_reason
+    if reason is None and isinstance(error, PterodactylConflictError):
+        # Newer than the listing, but only English words are understood (Pelican translates).
+        reason = error.reason
+    if reason is None:
+        return ServerStatus.UNREACHABLE
+    return _STATUS_OF_CONFLICT.get(reason, ServerStatus.UNREACHABLE)
 
 
 def _started_at(utilization: Utilization, previous: ServerData | None) -> datetime | None:

@@ -6,7 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
 from .api import Backoff, ConnectionState, ServerSocket, TokenLimiter, loop_time
 from .const import (
@@ -15,6 +15,7 @@ from .const import (
     CONSOLE_EVENT_RATE,
     DOMAIN,
     EVENT_CONSOLE_OUTPUT,
+    ISSUE_DATA_ENTRY_ID,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class PushManager:
         # Kept when a server's socket is replaced, so Pelican's 5 tokens a minute still hold.
         self._limiters: dict[str, TokenLimiter] = {}
         self._console_buckets: dict[str, TokenBucket] = {}
+        # Servers whose Wings refused the Origin: polled, and named in a repair issue.
+        self._origin_refused: set[str] = set()
         self._console_events: bool = coordinator.config_entry.options.get(
             CONF_CONSOLE_EVENTS, False
         )
@@ -87,6 +90,7 @@ class PushManager:
         for identifier in self._sockets.keys() - set(identifiers):
             self._limiters.pop(identifier, None)
             self._console_buckets.pop(identifier, None)
+            self._origin_refused.discard(identifier)
             await self._sockets.pop(identifier).stop()
         for identifier in identifiers:
             if identifier not in self._sockets:
@@ -107,6 +111,11 @@ class PushManager:
         sockets = list(self._sockets.values())
         self._sockets.clear()
         await asyncio.gather(*(socket.stop() for socket in sockets))
+        # Stopped sockets refuse nothing: a reload tries again and raises it again if need be.
+        self._origin_refused.clear()
+        ir.async_delete_issue(
+            self._coordinator.hass, DOMAIN, origin_refused_issue_id(self._entry_id)
+        )
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -120,7 +129,7 @@ class PushManager:
             on_state=partial(coordinator.async_push_state, identifier),
             on_stats=partial(coordinator.async_push_stats, identifier),
             on_console=partial(self._console_line, identifier) if self._console_events else None,
-            on_connection=partial(coordinator.async_push_connection, identifier),
+            on_connection=partial(self._connection_changed, identifier),
             backoff=RECONNECT_BACKOFF,
             token_limiter=self._limiters.setdefault(identifier, TokenLimiter()),
             session=self._websocket_session(),
@@ -129,6 +138,36 @@ class PushManager:
         # Unloading the entry or stopping Home Assistant cancels it, whatever else happens.
         coordinator.config_entry.async_create_background_task(
             coordinator.hass, socket.run(), f"{TASK_NAME} {identifier}"
+        )
+
+    @property
+    def _entry_id(self) -> str:
+        """Return the ID of the config entry push works for."""
+        return self._coordinator.config_entry.entry_id
+
+    def _connection_changed(self, identifier: str, state: ConnectionState) -> None:
+        """Tell the coordinator; a refused Origin goes to Repairs too: only the user can fix it."""
+        if state is ConnectionState.ORIGIN_REFUSED:
+            self._origin_refused.add(identifier)
+            self._raise_origin_issue(self._sockets[identifier].refused_origin or "")
+        self._coordinator.async_push_connection(identifier, state)
+
+    def _raise_origin_issue(self, origin: str) -> None:
+        """Say in Repairs why servers are polled rather than pushed, and how Wings is fixed."""
+        client = self._coordinator.client
+        ir.async_create_issue(
+            self._coordinator.hass,
+            DOMAIN,
+            origin_refused_issue_id(self._entry_id),
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="websocket_origin_refused",
+            translation_placeholders={
+                "url": client.base_url,
+                "origin": origin,
+                "servers": str(len(self._origin_refused)),
+            },
+            data={ISSUE_DATA_ENTRY_ID: self._entry_id},
         )
 
     def _websocket_session(self) -> aiohttp.ClientSession:
@@ -165,3 +204,8 @@ class PushManager:
         }
         bucket.dropped = 0
         hass.bus.async_fire(EVENT_CONSOLE_OUTPUT, event)
+
+
+def origin_refused_issue_id(entry_id: str) -> str:
+    """Return the ID of the repair issue raised while Wings refuses the entry's Origin."""
+    return f"websocket_origin_refused_{entry_id}"

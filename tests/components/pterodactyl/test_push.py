@@ -189,6 +189,9 @@ async def test_token_renewal_without_reconnect(
     coordinator = coordinator_of(init_integration)
     panel_clock.advance(545)  # within a minute of the 10-minute token's expiry
     await until(lambda: simulator.websocket_token_requests(identifier) == 2)
+    # Renewed once Wings took the new token: the client then asks for the state it may have missed.
+    received = simulator.wings.received[identifier]
+    await until(lambda: received.count("auth") == 2 and received[-1] == "send stats")
     simulator.expire_websocket_tokens(identifier)
     await until(lambda: simulator.websocket_token_requests(identifier) == 3)
     await asyncio.sleep(0.1)

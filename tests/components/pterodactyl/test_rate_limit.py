@@ -212,7 +212,11 @@ async def test_pushed_servers_cost_nothing(
     hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Polling 20 servers would need 31 s at 50 requests a minute; pushed, they need none."""
+    """Polling 20 servers would need 31 s at 50 requests a minute; pushed, they need none.
+
+    Pelican's token answers say `X-RateLimit-Limit: 5` (its per-server token limit): the budget
+    and the pacing stay the account's.
+    """
     simulator.rate_limit = 50
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -231,6 +235,7 @@ async def test_pushed_servers_cost_nothing(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
     assert diagnostics["coordinator"]["effective_update_interval"] == 30
     assert diagnostics["coordinator"]["requests_per_minute_budget"] == 40
+    assert diagnostics["panel"]["rate_limit"]["limit"] == 50
 
 
 @pytest.mark.parametrize(("panel_flavor", "panel_servers"), [("pelican", 60)])

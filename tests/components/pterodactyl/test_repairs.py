@@ -25,9 +25,6 @@ def issue_of(issue_registry: ir.IssueRegistry, entry: MockConfigEntry) -> ir.Iss
     return issue_registry.async_get_issue(DOMAIN, f"two_factor_required_{entry.entry_id}")
 
 
-@pytest.mark.parametrize(
-    ("panel_flavor", "account_page"), [("v1", "account"), ("pelican", "profile")]
-)
 async def test_issue_while_panel_demands_two_factor(
     hass: HomeAssistant,
     *,
@@ -35,7 +32,6 @@ async def test_issue_while_panel_demands_two_factor(
     issue_registry: ir.IssueRegistry,
     simulator: PanelSimulator,
     init_integration: MockConfigEntry,
-    account_page: str,
 ) -> None:
     """Repairs says where to enable 2FA while the panel demands it; the issue goes once it is on."""
     survival = server_at(simulator, SURVIVAL)
@@ -47,7 +43,7 @@ async def test_issue_while_panel_demands_two_factor(
     assert state_of(hass, "sensor", survival, "state") == STATE_UNAVAILABLE
     issue = issue_of(issue_registry, init_integration)
     assert issue is not None
-    account_url = f"{simulator.url}/{account_page}"
+    account_url = f"{simulator.url}/account"
     assert (issue.severity, issue.is_fixable, issue.translation_key, issue.learn_more_url) == (
         ir.IssueSeverity.ERROR,
         False,

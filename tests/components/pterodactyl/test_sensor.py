@@ -45,6 +45,23 @@ async def test_sensors(
 
 
 @pytest.mark.parametrize("panel_flavor", ["legacy"])
+async def test_legacy_installing_server_is_read(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """0.7 neither lists nor refuses an installing server: its usage is read as any other's."""
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    survival = server_at(simulator, SURVIVAL)
+    simulator.set_installing(survival.identifier)
+    await poll(hass, freezer)
+    assert state_of(hass, "sensor", survival, "state") == "running"
+    assert float(state_of(hass, "sensor", survival, "memory_usage")) > 0
+
+
+@pytest.mark.parametrize("panel_flavor", ["legacy"])
 async def test_legacy_panel_has_no_network_or_uptime(
     hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -58,21 +75,28 @@ async def test_legacy_panel_has_no_network_or_uptime(
     assert state_of(hass, "sensor", survival, "state") == "running"
 
 
-@pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
-@pytest.mark.parametrize(
-    ("make_fault", "expected_state"),
-    [
-        (lambda sim, server: sim.suspend(server.identifier), "suspended"),
-        (lambda sim, server: sim.set_installing(server.identifier), "installing"),
-        (lambda sim, server: sim.set_node_down(server.identifier), "unreachable"),
-        (
-            lambda sim, server: sim.inject_fault(
-                Fault(FaultKind.STATUS, server=server.identifier, status=500)
-            ),
-            "unreachable",
+FAULTS = {
+    "suspended": (lambda sim, server: sim.suspend(server.identifier), "suspended"),
+    "installing": (lambda sim, server: sim.set_installing(server.identifier), "installing"),
+    "node_down": (lambda sim, server: sim.set_node_down(server.identifier), "unreachable"),
+    "server_500": (
+        lambda sim, server: sim.inject_fault(
+            Fault(FaultKind.STATUS, server=server.identifier, status=500)
         ),
+        "unreachable",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("panel_flavor", "make_fault", "expected_state"),
+    [
+        pytest.param(flavor, *FAULTS[fault], id=f"{fault}-{flavor}")
+        for flavor in ("v1", "legacy", "pelican")
+        for fault in FAULTS
+        # 0.7 does not refuse an installing server: test_legacy_installing_server_is_read.
+        if (flavor, fault) != ("legacy", "installing")
     ],
-    ids=["suspended", "installing", "node_down", "server_500"],
 )
 async def test_server_without_usage(
     hass: HomeAssistant,

@@ -17,6 +17,7 @@ import yaml
 from custom_components.pterodactyl.const import DOMAIN
 from custom_components.pterodactyl.services import MAX_COMMAND_LENGTH
 from simulator import PanelSimulator, PowerState, SimServer
+from simulator.models import ServerStatus as PanelStatus
 
 INTEGRATION = Path(__file__).parents[3] / "custom_components" / DOMAIN
 SURVIVAL, CREATIVE, VALHEIM = 0, 1, 2
@@ -125,9 +126,13 @@ async def _assert_action_error(
     assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("panel_flavor", ["v1", "legacy"])
+@pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
 async def test_command_to_offline_server(hass: HomeAssistant, simulator: PanelSimulator) -> None:
-    """Pterodactyl's 502 (1.x) and 412 (0.7) both say the server is offline."""
+    """Every panel's offline server is reported, Pelican's too, which would drop the command.
+
+    Pterodactyl answers 502 (1.x) or 412 (0.7); Pelican answers 204, so its server's state is
+    read before sending.
+    """
     creative = _server(simulator, CREATIVE)
     await _assert_action_error(
         hass,
@@ -137,17 +142,20 @@ async def test_command_to_offline_server(hass: HomeAssistant, simulator: PanelSi
         "Creative is offline: start it before sending console commands",
     )
     assert creative.commands == []
+    if simulator.spec.is_pelican:
+        # Not sent at all: Pelican would have swallowed it.
+        assert simulator.api_requests(path_contains="/command") == []
 
 
 @pytest.mark.parametrize("panel_flavor", ["pelican"])
-async def test_pelican_swallows_command_to_offline_server(
+async def test_pelican_command_reaches_a_server_started_since_the_poll(
     hass: HomeAssistant, simulator: PanelSimulator
 ) -> None:
-    """Pelican answers 204 for an offline server and drops the command: nothing to report."""
+    """The state read before a Pelican command is fresh: a server started since is reached."""
     creative = _server(simulator, CREATIVE)
+    simulator.set_state(creative.identifier, power=PowerState.RUNNING)
     await _call(hass, "send_command", {ATTR_ENTITY_ID: _switch(hass, creative), "command": "list"})
-    assert creative.commands == []
-    assert [r.status for r in simulator.api_requests(path_contains="/command")] == [204]
+    assert creative.commands == ["list"]
 
 
 async def test_one_offline_server_does_not_stop_the_others(
@@ -256,7 +264,7 @@ async def test_action_when_panel_unreachable(
     assert str(raised.value).startswith("Cannot connect to the panel: ")
 
 
-@pytest.mark.parametrize("panel_flavor", ["v1", "legacy"])
+@pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
 @pytest.mark.parametrize(
     ("action", "data"),
     [("send_command", {"command": "list"}), ("send_power_signal", {"signal": "stop"})],
@@ -264,7 +272,11 @@ async def test_action_when_panel_unreachable(
 async def test_action_when_node_unreachable(
     hass: HomeAssistant, simulator: PanelSimulator, action: str, data: dict[str, Any]
 ) -> None:
-    """Pterodactyl's 504 for an unreachable Wings node names the node as the problem."""
+    """An unreachable Wings node is named as the problem, on every panel.
+
+    Pterodactyl answers 504; Pelican a 500 ConnectionException in generic words (power) or the
+    `missing` state (the state read before a command).
+    """
     survival = _server(simulator, SURVIVAL)
     simulator.set_node_down(survival.identifier)
     await _assert_action_error(
@@ -277,18 +289,54 @@ async def test_action_when_node_unreachable(
 
 
 @pytest.mark.parametrize("panel_flavor", ["pelican"])
-async def test_power_signal_when_pelican_node_unreachable(
-    hass: HomeAssistant, simulator: PanelSimulator
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [("send_command", {"command": "list"}), ("send_power_signal", {"signal": "start"})],
+)
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        (
+            {"status": PanelStatus.SUSPENDED},
+            "server_suspended",
+            "Survival is suspended on the panel",
+        ),
+        (
+            {"node_maintenance": True},
+            "node_maintenance",
+            "The node running Survival is under maintenance",
+        ),
+        (
+            {"status": PanelStatus.INSTALLING},
+            "server_installing",
+            "Survival is still being installed; try again when installation has finished",
+        ),
+        (
+            {"transferring": True},
+            "server_transferring",
+            "Survival is being transferred to another node; try again later",
+        ),
+    ],
+)
+async def test_pelican_in_another_language_refuses_with_the_real_cause(
+    hass: HomeAssistant,
+    simulator: PanelSimulator,
+    *,
+    action: str,
+    data: dict[str, Any],
+    change: dict[str, Any],
+    key: str,
+    message: str,
 ) -> None:
-    """Pelican reports an unreachable node as a generic 500; its words reach the user."""
+    """Pelican writes its 409 in the panel's language: the cause comes from the server's flags."""
+    simulator.locale = "de"
     survival = _server(simulator, SURVIVAL)
-    simulator.set_node_down(survival.identifier)
-    with pytest.raises(HomeAssistantError) as raised:
-        await _call(
-            hass, "send_power_signal", {ATTR_ENTITY_ID: _switch(hass, survival), "signal": "stop"}
-        )
-    assert raised.value.translation_key == "panel_error"
-    assert str(raised.value).startswith("The panel reported an error: An unexpected error")
+    simulator.set_state(survival.identifier, **change)
+    await _assert_action_error(
+        hass, action, {ATTR_ENTITY_ID: _switch(hass, survival), **data}, key, message
+    )
+    # The panel refused it in German, with 409.
+    assert 409 in {r.status for r in simulator.api_requests(server=survival.identifier)}
 
 
 async def test_send_command_is_refused_to_non_admin_users(
