@@ -10,11 +10,18 @@ import sys
 import tempfile
 import time
 
-from benchmarks.report import Goal, evaluate_goals, machine, markdown, section, table
+from benchmarks.report import (
+    DEFAULT_OUTPUT,
+    REPO_ROOT,
+    Goal,
+    evaluate_goals,
+    machine,
+    markdown,
+    section,
+    table,
+)
 
 DEFAULT_SIZES = (10, 50, 200)
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
 
 
 def build_parser() -> argparse.ArgumentParser:

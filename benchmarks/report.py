@@ -5,11 +5,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import importlib.metadata
 import os
+from pathlib import Path
 import platform
 import statistics
 from typing import Any
 
 from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
+
+# Where the reports are written: each command rewrites its own section.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
 
 type Result = dict[str, Any]
 
@@ -366,6 +371,12 @@ environment up and installs `benchmarks/requirements.txt` (core's `py-dactyl`) w
   action re-caches the state of that moment for 20 s); Wings' `status` event over the websocket
   bypasses the cache, so with push the binary sensor follows about a second after the action.
 """
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    """Return a markdown table: a header row, a rule, then the rows."""
+    lines = [headers, ["---"] * len(headers), *rows]
+    return "\n".join(f"| {' | '.join(cells)} |" for cells in lines)
 
 
 def replace_section(text: str, name: str, body: str) -> str:

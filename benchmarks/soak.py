@@ -26,25 +26,21 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from typing import Any, Final
-from unittest.mock import patch
 
-from homeassistant import loader
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.util import dt as dt_util
 
 # The test harness ships no type information; its Home Assistant objects are typed by core.
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_test_home_assistant  # type: ignore[import-untyped]
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
 
-from benchmarks.report import machine, replace_section
-from benchmarks.run_one import plain_resolver
+from benchmarks.harness import DOMAIN, home_assistant
+from benchmarks.report import DEFAULT_OUTPUT, REPO_ROOT, machine, replace_section
 from benchmarks.virtual_time import VirtualTimeLoop
 from simulator import (
     Access,
@@ -59,9 +55,6 @@ from simulator import (
 )
 from simulator.models import ServerStatus as PanelStatus
 
-DOMAIN: Final = "pterodactyl"
-REPO_ROOT: Final = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT: Final = REPO_ROOT / "docs" / "benchmarks.md"
 SECTION: Final = "soak"
 # After the chaos ends: longer than a server-list refresh (5 min) plus a poll, so that every
 # server added, deleted or recovered has been seen.
@@ -710,18 +703,8 @@ async def run_soak(settings: SoakSettings, progress: Callable[[Sample], None]) -
     watch = _LogWatch(result, [sim.client_key])
     logging.getLogger().addHandler(watch)
     try:
-        with (
-            tempfile.TemporaryDirectory(prefix="pterodactyl-soak-") as config_dir,
-            plain_resolver(),
-            patch.object(dt_util, "utcnow", loop.utcnow),
-        ):
-            async with async_test_home_assistant(config_dir=config_dir) as hass:
-                # The harness hides custom integrations; without the mask ours is not found.
-                hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-                try:
-                    await _soak(hass, sim, settings, result, progress)
-                finally:
-                    await hass.async_stop(force=True)
+        async with home_assistant(loop, "pterodactyl-soak-") as hass:
+            await _soak(hass, sim, settings, result, progress)
     finally:
         tracemalloc.stop()
         logging.getLogger().removeHandler(watch)
