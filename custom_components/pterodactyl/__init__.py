@@ -4,14 +4,15 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .api import PterodactylInvalidURLError, normalize_url
 from .const import CONF_VERIFY_SSL, DOMAIN, LOGGER
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, two_factor_issue_id
-from .helpers import create_client
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .helpers import create_client, entry_unique_id
+from .issues import async_delete_issue, two_factor_issue_id
 from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
@@ -42,11 +43,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) 
     return True
 
 
-def entry_unique_id(base_url: str, account_id: str) -> str:
-    """Identify an account on a panel: one entry per account, several accounts per panel."""
-    return f"{account_id}@{base_url}"
-
-
 @callback
 def _async_adopt_unique_id(
     hass: HomeAssistant, entry: PterodactylConfigEntry, unique_id: str
@@ -60,13 +56,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry)
     """Unload the platforms; the coordinator, its websockets with it, stops with the entry."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         # An entry that no longer updates has no failing update to repair.
-        ir.async_delete_issue(hass, DOMAIN, two_factor_issue_id(entry.entry_id))
+        async_delete_issue(hass, two_factor_issue_id(entry.entry_id))
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> None:
     """Delete the entry's repair issue, which an entry still retrying its setup may have."""
-    ir.async_delete_issue(hass, DOMAIN, two_factor_issue_id(entry.entry_id))
+    async_delete_issue(hass, two_factor_issue_id(entry.entry_id))
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:

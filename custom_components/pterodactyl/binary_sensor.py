@@ -9,8 +9,9 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerData, ServerStatus
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .entity import PterodactylEntity, async_add_server_entities
+from .models import ServerData, ServerStatus
 
 # The coordinator fetches everything; entities only read its data.
 PARALLEL_UPDATES = 0

@@ -18,7 +18,6 @@ from homeassistant.helpers.selector import (
 import probatio
 from yarl import URL
 
-from . import entry_unique_id
 from .api import Account, PterodactylError, PterodactylInvalidURLError
 from .const import (
     CONF_CONSOLE_EVENTS,
@@ -30,7 +29,7 @@ from .const import (
     MIN_UPDATE_INTERVAL,
 )
 from .coordinator import PterodactylConfigEntry
-from .helpers import create_client, error_translation_key
+from .helpers import create_client, entry_unique_id, error_translation_key
 
 # Errors the form explains on their own; any other panel error means it is not reachable as a panel.
 _FORM_ERRORS = frozenset(

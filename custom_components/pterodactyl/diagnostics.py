@@ -10,7 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN
-from .coordinator import PterodactylConfigEntry, ServerData
+from .coordinator import PterodactylConfigEntry
+from .models import ServerData
 from .push import PushManager
 
 # The key opens the account; the URL, title and unique ID name the panel's host and account,

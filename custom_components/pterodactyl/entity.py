@@ -10,18 +10,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import PanelFlavor
 from .const import DOMAIN
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerData, ServerStatus
-
-# The panel refuses to tell the power state: the node is down or busy with the server, which may
-# be running all the same.
-_POWER_UNKNOWN = frozenset(
-    {
-        ServerStatus.UNREACHABLE,
-        ServerStatus.TRANSFERRING,
-        ServerStatus.RESTORING_BACKUP,
-        ServerStatus.NODE_MAINTENANCE,
-    }
-)
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .models import ServerData
 
 
 class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
@@ -79,7 +69,7 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
         """Return False when the panel cannot tell the server's power state (node down or busy)."""
         # A suspended or installing server is known to be off: its power entities stay available
         # so that an action on it gets the panel's reason instead of being skipped silently.
-        return self.server_data.status not in _POWER_UNKNOWN
+        return self.server_data.power_known
 
 
 def async_add_server_entities(

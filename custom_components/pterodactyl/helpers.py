@@ -67,6 +67,11 @@ def error_translation_key(err: PterodactylError) -> str:
     return "panel_error"
 
 
+def entry_unique_id(base_url: str, account_id: str) -> str:
+    """Identify an account on a panel: one entry per account, several accounts per panel."""
+    return f"{account_id}@{base_url}"
+
+
 def create_client(
     hass: HomeAssistant, url: str, api_key: str, verify_ssl: bool
 ) -> PterodactylClient:

@@ -1,70 +1,67 @@
-"""Live push: one Wings console websocket per server, feeding the coordinator (doc section 10)."""
+"""Live push: one Wings console websocket per server, relayed to a sink."""
 
 import asyncio
 from collections.abc import Callable, Collection
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import Final, Protocol
 
 import aiohttp
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 
-from .api import Backoff, ConnectionState, ServerSocket, TokenLimiter, loop_time
-from .const import (
-    CONF_CONSOLE_EVENTS,
-    CONSOLE_EVENT_BURST,
-    CONSOLE_EVENT_RATE,
-    DOMAIN,
-    EVENT_CONSOLE_OUTPUT,
-    ISSUE_DATA_ENTRY_ID,
+from .api import (
+    Backoff,
+    ConnectionState,
+    PterodactylClient,
+    ServerSocket,
+    ServerState,
+    ServerStats,
+    TokenLimiter,
 )
-
-if TYPE_CHECKING:
-    from .coordinator import PterodactylCoordinator
+from .issues import async_delete_issue, async_raise_origin_refused_issue, origin_refused_issue_id
 
 # A node restart costs a few seconds of polling; a long outage one attempt every 5 minutes.
 RECONNECT_BACKOFF: Final = Backoff(initial=1.0, maximum=300.0)
 TASK_NAME: Final = "pterodactyl websocket"
 
+type ConsoleLine = Callable[[str, str], None]
 
-class TokenBucket:
-    """Allows `rate` events a second on average and `burst` at once; counts the refused ones."""
 
-    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = loop_time) -> None:
-        """Start full; time is the event loop's unless `clock` is given."""
-        self._rate = rate
-        self._burst = burst
-        self._clock = clock
-        self._tokens = float(burst)
-        self._updated = clock()
-        self.dropped = 0
+class PushSink(Protocol):
+    """What receives what Wings pushes: each call names the server."""
 
-    def take(self) -> bool:
-        """Spend a token if there is one; otherwise count the event as dropped."""
-        now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
-        self._updated = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        self.dropped += 1
-        return False
+    def push_state(self, identifier: str, state: ServerState) -> None:
+        """Take a power state."""
+
+    def push_stats(self, identifier: str, stats: ServerStats) -> None:
+        """Take usage."""
+
+    def push_connection(self, identifier: str, state: ConnectionState) -> None:
+        """Take a change of the server's socket (live, polled meanwhile, refused)."""
 
 
 class PushManager:
     """Keeps one websocket per server while push is on, and relays what Wings sends."""
 
-    def __init__(self, coordinator: PterodactylCoordinator) -> None:
-        """Prepare push for the coordinator's entry; nothing connects until async_start()."""
-        self._coordinator = coordinator
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: PterodactylClient,
+        sink: PushSink,
+        console: ConsoleLine | None,
+    ) -> None:
+        """Prepare push for the entry; nothing connects until async_start()."""
+        self._hass = hass
+        self._entry = entry
+        self._client = client
+        self._sink = sink
+        self._console = console
         self._sockets: dict[str, ServerSocket] = {}
         # Kept when a server's socket is replaced, so Pelican's 5 tokens a minute still hold.
         self._limiters: dict[str, TokenLimiter] = {}
-        self._console_buckets: dict[str, TokenBucket] = {}
         # Servers whose Wings refused the Origin: polled, and named in a repair issue.
         self._origin_refused: set[str] = set()
-        self._console_events: bool = coordinator.config_entry.options.get(
-            CONF_CONSOLE_EVENTS, False
-        )
         self._enabled = False
         self._session: aiohttp.ClientSession | None = None
 
@@ -89,7 +86,6 @@ class PushManager:
             return
         for identifier in self._sockets.keys() - set(identifiers):
             self._limiters.pop(identifier, None)
-            self._console_buckets.pop(identifier, None)
             self._origin_refused.discard(identifier)
             await self._sockets.pop(identifier).stop()
         for identifier in identifiers:
@@ -98,12 +94,7 @@ class PushManager:
             else:
                 # The safety refresh of a pushed server: fresh stats, over the socket, apply the
                 # panel's new listing (a suspension) without a REST request.
-                await self.async_request_stats(identifier)
-
-    async def async_request_stats(self, identifier: str) -> None:
-        """Ask Wings for the server's stats now (only sent by itself while it runs)."""
-        if (socket := self._sockets.get(identifier)) is not None:
-            await socket.request_stats()
+                await self._sockets[identifier].request_stats()
 
     async def async_stop(self) -> None:
         """Close every socket and end its task."""
@@ -113,22 +104,19 @@ class PushManager:
         await asyncio.gather(*(socket.stop() for socket in sockets))
         # Stopped sockets refuse nothing: a reload tries again and raises it again if need be.
         self._origin_refused.clear()
-        ir.async_delete_issue(
-            self._coordinator.hass, DOMAIN, origin_refused_issue_id(self._entry_id)
-        )
+        async_delete_issue(self._hass, origin_refused_issue_id(self._entry.entry_id))
         if self._session is not None:
             await self._session.close()
             self._session = None
 
     def _start(self, identifier: str) -> None:
         """Open a server's socket in a background task of the entry."""
-        coordinator = self._coordinator
         socket = ServerSocket(
-            coordinator.client,
+            self._client,
             identifier,
-            on_state=partial(coordinator.async_push_state, identifier),
-            on_stats=partial(coordinator.async_push_stats, identifier),
-            on_console=partial(self._console_line, identifier) if self._console_events else None,
+            on_state=partial(self._sink.push_state, identifier),
+            on_stats=partial(self._sink.push_stats, identifier),
+            on_console=partial(self._console, identifier) if self._console else None,
             on_connection=partial(self._connection_changed, identifier),
             backoff=RECONNECT_BACKOFF,
             token_limiter=self._limiters.setdefault(identifier, TokenLimiter()),
@@ -136,39 +124,22 @@ class PushManager:
         )
         self._sockets[identifier] = socket
         # Unloading the entry or stopping Home Assistant cancels it, whatever else happens.
-        coordinator.config_entry.async_create_background_task(
-            coordinator.hass, socket.run(), f"{TASK_NAME} {identifier}"
+        self._entry.async_create_background_task(
+            self._hass, socket.run(), f"{TASK_NAME} {identifier}"
         )
-
-    @property
-    def _entry_id(self) -> str:
-        """Return the ID of the config entry push works for."""
-        return self._coordinator.config_entry.entry_id
 
     def _connection_changed(self, identifier: str, state: ConnectionState) -> None:
-        """Tell the coordinator; a refused Origin goes to Repairs too: only the user can fix it."""
+        """Tell the sink; a refused Origin goes to Repairs too: only the user can fix it."""
         if state is ConnectionState.ORIGIN_REFUSED:
             self._origin_refused.add(identifier)
-            self._raise_origin_issue(self._sockets[identifier].refused_origin or "")
-        self._coordinator.async_push_connection(identifier, state)
-
-    def _raise_origin_issue(self, origin: str) -> None:
-        """Say in Repairs why servers are polled rather than pushed, and how Wings is fixed."""
-        client = self._coordinator.client
-        ir.async_create_issue(
-            self._coordinator.hass,
-            DOMAIN,
-            origin_refused_issue_id(self._entry_id),
-            is_fixable=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="websocket_origin_refused",
-            translation_placeholders={
-                "url": client.base_url,
-                "origin": origin,
-                "servers": str(len(self._origin_refused)),
-            },
-            data={ISSUE_DATA_ENTRY_ID: self._entry_id},
-        )
+            async_raise_origin_refused_issue(
+                self._hass,
+                self._entry.entry_id,
+                self._client.base_url,
+                self._sockets[identifier].refused_origin or "",
+                len(self._origin_refused),
+            )
+        self._sink.push_connection(identifier, state)
 
     def _websocket_session(self) -> aiohttp.ClientSession:
         """Return the session every socket of the entry opens in, created on first use."""
@@ -181,31 +152,3 @@ class PushManager:
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=0)
             )
         return self._session
-
-    def _console_line(self, identifier: str, line: str) -> None:
-        """Fire a console event, unless the server's lines exceed the rate limit."""
-        bucket = self._console_buckets.setdefault(
-            identifier, TokenBucket(CONSOLE_EVENT_RATE, CONSOLE_EVENT_BURST)
-        )
-        data = self._coordinator.data.servers.get(identifier)
-        if data is None or not bucket.take():
-            return
-        hass = self._coordinator.hass
-        device = dr.async_get(hass).async_get_device_by_identifier(
-            (DOMAIN, identifier), self._coordinator.config_entry.entry_id
-        )
-        event: dict[str, Any] = {
-            "identifier": identifier,
-            "name": data.server.name,
-            "device_id": device.id if device is not None else None,
-            "line": line,
-            # Lines refused since the previous event: a flood shows as a gap, not silently.
-            "dropped": bucket.dropped,
-        }
-        bucket.dropped = 0
-        hass.bus.async_fire(EVENT_CONSOLE_OUTPUT, event)
-
-
-def origin_refused_issue_id(entry_id: str) -> str:
-    """Return the ID of the repair issue raised while Wings refuses the entry's Origin."""
-    return f"websocket_origin_refused_{entry_id}"

@@ -17,8 +17,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import PanelFlavor, Utilization
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerData, ServerStatus
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .entity import PterodactylEntity, async_add_server_entities
+from .models import ServerData, ServerStatus
 
 # The coordinator fetches everything; entities only read its data.
 PARALLEL_UPDATES = 0

@@ -7,9 +7,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PowerSignal
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator, ServerStatus
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .entity import PterodactylEntity, async_add_server_entities
 from .helpers import translate_action_errors
+from .models import ServerStatus
 
 # One power request at a time: the panel answers each quickly, and a burst only hits its limit.
 PARALLEL_UPDATES = 1

@@ -16,7 +16,7 @@ from custom_components.pterodactyl.const import (
     DOMAIN,
     EVENT_CONSOLE_OUTPUT,
 )
-from custom_components.pterodactyl.push import TokenBucket
+from custom_components.pterodactyl.console import TokenBucket
 from simulator import PanelSimulator, WingsSettings
 
 from .common import SURVIVAL, server_at, settle
@@ -87,7 +87,7 @@ async def test_flood_is_rate_limited(
     events = await setup_entry(hass, mock_config_entry, simulator, events=True)
     identifier = server_at(simulator, SURVIVAL).identifier
     # A slow refill keeps the count exact however long the flood takes to arrive.
-    with patch("custom_components.pterodactyl.push.CONSOLE_EVENT_RATE", 1.0):
+    with patch("custom_components.pterodactyl.console.CONSOLE_EVENT_RATE", 1.0):
         for number in range(200):
             simulator.console_line(identifier, f"spam {number}")
         await until(lambda: len(events) >= CONSOLE_EVENT_BURST)

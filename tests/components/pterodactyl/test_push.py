@@ -245,15 +245,15 @@ async def test_write_throttling(
 ) -> None:
     """Stats many times a second are written once per interval; a state change at once."""
     stats: list[float] = []
-    original = PterodactylCoordinator.async_push_stats
+    original = PterodactylCoordinator.push_stats
 
     def counting(self: PterodactylCoordinator, identifier: str, value: Any) -> None:
         stats.append(time.monotonic())
         original(self, identifier, value)
 
     with (
-        patch.object(PterodactylCoordinator, "async_push_stats", counting),
-        patch("custom_components.pterodactyl.coordinator.PUSH_WRITE_INTERVAL", WRITE_INTERVAL),
+        patch.object(PterodactylCoordinator, "push_stats", counting),
+        patch("custom_components.pterodactyl.pushed.PUSH_WRITE_INTERVAL", WRITE_INTERVAL),
     ):
         mock_config_entry.add_to_hass(hass)
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -313,7 +313,7 @@ async def test_pushed_usage_writes_only_its_own_servers_entities(
     def watched(data: Any) -> bool:
         return data["entity_id"] in (running_cpu, offline_cpu)
 
-    with patch("custom_components.pterodactyl.coordinator.PUSH_WRITE_INTERVAL", WRITE_INTERVAL):
+    with patch("custom_components.pterodactyl.pushed.PUSH_WRITE_INTERVAL", WRITE_INTERVAL):
         unsubscribe = [
             hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=watched),
             hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=watched),
