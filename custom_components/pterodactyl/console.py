@@ -8,6 +8,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .api import loop_time
 from .const import CONSOLE_EVENT_BURST, CONSOLE_EVENT_RATE, DOMAIN, EVENT_CONSOLE_OUTPUT
+from .servers import ServerList
 
 
 class TokenBucket:
@@ -37,13 +38,11 @@ class TokenBucket:
 class ConsoleEvents:
     """Fires `pterodactyl_console_output` for each line, unless a server's lines flood."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry_id: str, server_name: Callable[[str], str | None]
-    ) -> None:
-        """Fire on `hass`'s bus for the entry's servers, named by `server_name`."""
+    def __init__(self, hass: HomeAssistant, entry_id: str, server_list: ServerList) -> None:
+        """Fire on `hass`'s bus for the entry's listed servers."""
         self._hass = hass
         self._entry_id = entry_id
-        self._server_name = server_name
+        self._server_list = server_list
         self._buckets: dict[str, TokenBucket] = {}
 
     def line(self, identifier: str, line: str) -> None:
@@ -51,15 +50,15 @@ class ConsoleEvents:
         bucket = self._buckets.setdefault(
             identifier, TokenBucket(CONSOLE_EVENT_RATE, CONSOLE_EVENT_BURST)
         )
-        name = self._server_name(identifier)
-        if name is None or not bucket.take():
+        server = self._server_list.servers.get(identifier)
+        if server is None or not bucket.take():
             return
         device = dr.async_get(self._hass).async_get_device_by_identifier(
             (DOMAIN, identifier), self._entry_id
         )
         event: dict[str, Any] = {
             "identifier": identifier,
-            "name": name,
+            "name": server.name,
             "device_id": device.id if device is not None else None,
             "line": line,
             # Lines refused since the previous event: a flood shows as a gap, not silently.

@@ -1,12 +1,12 @@
 """The coordinator: one per panel account; Wings pushes usage, or the panel is polled for it."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -23,8 +23,6 @@ from .api import (
     PterodactylNotFoundError,
     PterodactylTwoFactorRequiredError,
     Server,
-    ServerState,
-    ServerStats,
     Utilization,
 )
 from .console import ConsoleEvents
@@ -36,15 +34,15 @@ from .const import (
     LEGACY_USAGE_RATE_LIMIT,
     LOGGER,
     POWER_ACTION_TIMEOUT,
-    SERVER_LIST_INTERVAL,
 )
 from .helpers import auth_failed_error, update_failed_error
 from .issues import async_delete_issue, async_raise_two_factor_issue, two_factor_issue_id
-from .models import STATUS_OF_STATE, PterodactylData, ServerData, panel_failure, server_data
+from .models import PterodactylData, ServerData, log_availability, panel_failure, server_data
 from .polling import PollPlanner
 from .power import PowerTracker
 from .push import PushManager
-from .pushed import ServerListeners, ThrottledWriter
+from .pushed import PushedState
+from .servers import ServerList
 
 type PterodactylConfigEntry = ConfigEntry[PterodactylCoordinator]
 
@@ -73,28 +71,16 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         )
         self.client = client
         self.power = PowerTracker(POWER_ACTION_TIMEOUT)
-        self._servers: dict[str, Server] = {}
-        self._servers_listed_at: datetime | None = None
-        self._writer = ThrottledWriter(hass.loop, self._async_write)
-        self._server_listeners = ServerListeners()
+        self.server_list = ServerList()
+        self.pushed = PushedState(hass.loop, self, self.power, self._push_connection)
         self._console = (
-            ConsoleEvents(hass, config_entry.entry_id, self._server_name)
+            ConsoleEvents(hass, config_entry.entry_id, self.server_list)
             if config_entry.options.get(CONF_CONSOLE_EVENTS, False)
             else None
         )
         self.push = PushManager(
-            hass, config_entry, client, self, self._console.line if self._console else None
+            hass, config_entry, client, self.pushed, self._console.line if self._console else None
         )
-
-    @property
-    def budget(self) -> int | None:
-        """Return the requests a minute polling may use (None until the panel's limit is known)."""
-        return self.planner.budget
-
-    @property
-    def effective_interval(self) -> timedelta:
-        """Return the interval between full polls, lengthened to fit the panel's rate limit."""
-        return self.planner.effective_interval
 
     @override
     async def _async_setup(self) -> None:
@@ -115,7 +101,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self.config_entry.async_on_unload(
             self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_stop_push)
         )
-        await self.push.async_start(self._servers)
+        await self.push.async_start(self.server_list.servers)
 
     @override
     async def async_shutdown(self) -> None:
@@ -126,7 +112,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
     async def _async_stop_push(self, event: Event | None = None) -> None:
         """Close every websocket and drop the writes still waiting."""
         await self.push.async_stop()
-        self._writer.clear()
+        self.pushed.clear()
 
     @callback
     @override
@@ -144,15 +130,15 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         polling_fast = self.update_interval != self.planner.effective_interval
         full = self.data is None or self.planner.full_poll_due(now, polling_fast=polling_fast)
         try:
-            if full and self._server_list_due(now):
+            if full and self.server_list.due(now):
                 await self._async_refresh_server_list()
             limit = self.client.rate_limit.limit
             if self.client.flavor is PanelFlavor.LEGACY:
                 limit = LEGACY_USAGE_RATE_LIMIT
-            self.planner.fit(limit, sum(not self.push.is_live(i) for i in self._servers))
+            self.planner.fit(limit, sum(not self.push.is_live(i) for i in self.server_list.servers))
             results = await self.client.get_utilizations(
                 self.planner.due(
-                    self._servers,
+                    self.server_list.servers,
                     full=full,
                     unread=lambda i: self.data is None or i not in self.data.servers,
                     followed=self.power.followed,
@@ -161,48 +147,40 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             )
         except PterodactylError as err:
             raise self._update_failed(err) from err
-        if failure := panel_failure(results, pushed=any(map(self.push.is_live, self._servers))):
+        if failure := panel_failure(
+            results, pushed=any(map(self.push.is_live, self.server_list.servers))
+        ):
             raise self._update_failed(failure) from failure
         async_delete_issue(self.hass, two_factor_issue_id(self.config_entry.entry_id))
         if any(isinstance(result, PterodactylNotFoundError) for result in results.values()):
             # Deleted between list and poll: re-read the list next time to remove its device.
-            self._servers_listed_at = None
+            self.server_list.expire()
         self.planner.record(results, loop_time=self.hass.loop.time(), now=now, full=full)
         servers = {
             identifier: (
-                self._server_data(server, results[identifier])
+                self.build_server_data(server, results[identifier])
                 if identifier in results
                 else replace(
-                    self._latest(identifier) or self.data.servers[identifier], server=server
+                    self.pushed.latest(identifier) or self.data.servers[identifier], server=server
                 )
             )
-            for identifier, server in self._servers.items()
+            for identifier, server in self.server_list.servers.items()
             # A server not read yet, left for a later poll by the budget, has nothing to show.
             if identifier in results or (self.data is not None and identifier in self.data.servers)
         }
         self.power.keep_only(servers)
         self.update_interval = self._poll_interval()
         # This update writes every server: pushed usage waiting for its turn is in it.
-        self._writer.clear()
+        self.pushed.clear()
         return PterodactylData(account=self.account, servers=servers)
-
-    def _server_list_due(self, now: datetime) -> bool:
-        """Say whether the server list must be re-read: it is old, or there is nothing to poll."""
-        return (
-            self._servers_listed_at is None
-            or not self._servers
-            or now - self._servers_listed_at >= SERVER_LIST_INTERVAL
-        )
 
     async def _async_refresh_server_list(self) -> None:
         """Re-read the list; remove the devices of servers deleted on the panel."""
-        listed = {server.identifier: server for server in await self.client.list_servers()}
-        self._servers_listed_at = dt_util.utcnow()
         registry = dr.async_get(self.hass)
-        for identifier in self._servers.keys() - listed.keys():
+        for identifier in await self.server_list.refresh(self.client, dt_util.utcnow()):
             self.power.end(identifier)
             self.planner.forget(identifier)
-            self._writer.forget(identifier)
+            self.pushed.forget(identifier)
             if self._console is not None:
                 self._console.forget(identifier)
             if device := registry.async_get_device_by_identifier(
@@ -210,8 +188,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             ):
                 LOGGER.info("Server %s is gone from the panel; removing its device", identifier)
                 registry.async_remove_device(device.id)
-        self._servers = listed
-        await self.push.async_sync(listed)
+        await self.push.async_sync(self.server_list.servers)
 
     def _update_failed(self, err: PterodactylError) -> ConfigEntryAuthFailed | UpdateFailed:
         """Map a failed update: reauthentication, or a failure (2FA with a repair issue)."""
@@ -227,20 +204,16 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             )
         return update_failed_error(err)
 
-    def _server_data(self, server: Server, result: Utilization | PterodactylError) -> ServerData:
+    def build_server_data(
+        self, server: Server, result: Utilization | PterodactylError
+    ) -> ServerData:
         """Combine the listed server with its usage, showing a power action under way."""
-        previous = self._latest(server.identifier)
+        previous = self.pushed.latest(server.identifier)
         now = dt_util.utcnow()
         if not isinstance(result, PterodactylError):
             result = self.power.apply(server.identifier, result, now)
         data = server_data(server, result, previous, now)
-        if previous is not None and (previous.utilization is None) != (data.utilization is None):
-            # Once when a server's usage becomes unreadable, and once when it is back.
-            if data.utilization is None:
-                LOGGER.info("Usage of server %s is unavailable: %s", server.name, data.status)
-                LOGGER.debug("Server %s: %s", server.name, result)
-            else:
-                LOGGER.info("Usage of server %s is available again", server.name)
+        log_availability(previous, data, result)
         return data
 
     def _poll_interval(self) -> timedelta:
@@ -263,13 +236,9 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             self.update_interval = self._poll_interval()
             self._schedule_refresh()
         if current is not None and utilization is not None:
-            interim = replace(
-                current,
-                utilization=replace(utilization, state=action.effect.interim),
-                status=STATUS_OF_STATE[action.effect.interim],
-            )
+            interim = current.showing(action.effect.interim)
             if live:
-                self._writer.publish(identifier, interim, at_once=True)
+                self.pushed.publish(identifier, interim, at_once=True)
             else:
                 self.async_set_updated_data(
                     replace(self.data, servers={**self.data.servers, identifier: interim})
@@ -277,38 +246,14 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
 
     async def async_send_command(self, identifier: str, command: str) -> None:
         """Send a console command; a server Wings pushes is known to be up or not already."""
-        latest = self._latest(identifier) if self.push.is_live(identifier) else None
+        latest = self.pushed.latest(identifier) if self.push.is_live(identifier) else None
         state = latest.utilization.state if latest and latest.utilization else None
         await self.client.send_command(identifier, command, state=state)
 
-    # What Wings pushes (PushSink), in the event loop.
+    # What the panel's state says of push, and what the pushed data is applied to.
 
     @callback
-    def push_state(self, identifier: str, state: ServerState) -> None:
-        """Show a pushed power state at once; it is the panel's truth, ending any power action."""
-        # Wings sends `status` only on a change, in order with everything else on the socket,
-        # so it is never older than a signal sent before it was seen.
-        self.power.end(identifier)
-        server = self._servers.get(identifier)
-        latest = self._latest(identifier)
-        if server is None or latest is None or latest.utilization is None:
-            # Nothing to show the state with yet: the stats that follow every first status do.
-            return
-        data = self._server_data(server, replace(latest.utilization, state=state))
-        self._writer.publish(identifier, data, at_once=True)
-
-    @callback
-    def push_stats(self, identifier: str, stats: ServerStats) -> None:
-        """Apply pushed usage, written at once only when the power state changes."""
-        if (server := self._servers.get(identifier)) is None:
-            return
-        latest = self._latest(identifier)
-        data = self._server_data(server, stats.to_utilization(is_suspended=server.is_suspended))
-        changed = latest is None or latest.status is not data.status
-        self._writer.publish(identifier, data, at_once=changed)
-
-    @callback
-    def push_connection(self, identifier: str, state: ConnectionState) -> None:
+    def _push_connection(self, identifier: str, state: ConnectionState) -> None:
         """Poll a server whose socket failed at once, instead of after the interval."""
         if state is not ConnectionState.DISCONNECTED:
             self.planner.fallen_back.discard(identifier)
@@ -319,30 +264,18 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             self.hass, self.async_request_refresh(), f"pterodactyl fallback {identifier}"
         )
 
-    @callback
-    def async_add_server_listener(
-        self, identifier: str, update_callback: CALLBACK_TYPE
-    ) -> CALLBACK_TYPE:
-        """Call `update_callback` when pushed data of this server is written; return the remover."""
-        return self._server_listeners.add(identifier, update_callback)
-
-    def _latest(self, identifier: str) -> ServerData | None:
-        """Return the newest data of a server, pushed but not yet written included."""
-        if (pending := self._writer.pending(identifier)) is not None:
-            return pending
+    def current_server_data(self, identifier: str) -> ServerData | None:
+        """Return a server's data as last written."""
         return self.data.servers.get(identifier) if self.data is not None else None
 
-    def _async_write(self, identifier: str, data: ServerData) -> None:
-        """Put a server's pushed data into the coordinator's data and update its entities."""
-        if identifier not in self.data.servers:
-            return
-        # Not async_set_updated_data: that would also put off the next poll of the other servers,
-        # and writing every entity of the panel for each push would cost servers x entities
-        # state writes every few seconds.
+    def write_server_data(self, identifier: str, data: ServerData) -> bool:
+        """Replace a server's data without touching the others; False when it has none."""
+        if self.data is None or identifier not in self.data.servers:
+            return False
+        # Not async_set_updated_data: that would also put off the next poll of the other servers.
         self.data = replace(self.data, servers={**self.data.servers, identifier: data})
-        self._server_listeners.notify(identifier)
+        return True
 
-    def _server_name(self, identifier: str) -> str | None:
-        """Return a listed server's name."""
-        server = self._servers.get(identifier)
-        return server.name if server is not None else None
+    def listed_server(self, identifier: str) -> Server | None:
+        """Return the server as the panel lists it, None when it does not."""
+        return self.server_list.servers.get(identifier)

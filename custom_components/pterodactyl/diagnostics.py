@@ -60,8 +60,8 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
                 if coordinator.update_interval
                 else None,
                 # The interval between full polls that the panel's rate limit allows.
-                "effective_update_interval": coordinator.effective_interval.total_seconds(),
-                "requests_per_minute_budget": coordinator.budget,
+                "effective_update_interval": coordinator.planner.effective_interval.total_seconds(),
+                "requests_per_minute_budget": coordinator.planner.budget,
             },
             "account": asdict(coordinator.data.account),
             "servers": {

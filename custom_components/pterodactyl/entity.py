@@ -48,9 +48,7 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
         """Follow every update of the coordinator, and the pushed ones of this server."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.coordinator.async_add_server_listener(
-                self.identifier, self._handle_coordinator_update
-            )
+            self.coordinator.pushed.add_listener(self.identifier, self._handle_coordinator_update)
         )
 
     @property

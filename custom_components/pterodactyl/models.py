@@ -1,6 +1,6 @@
 """What is known of each game server, and how its status is told; no Home Assistant here."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
@@ -21,6 +21,7 @@ from .api import (
     ServerState,
     Utilization,
 )
+from .const import LOGGER
 
 
 class ServerStatus(StrEnum):
@@ -96,6 +97,14 @@ class ServerData:
         if self.utilization is not None and self.utilization.limits is not None:
             return self.utilization.limits
         return self.server.limits
+
+    def showing(self, state: ServerState) -> ServerData:
+        """Return this data showing another power state (a power action's interim one)."""
+        if self.utilization is None:
+            return self
+        return replace(
+            self, utilization=replace(self.utilization, state=state), status=STATUS_OF_STATE[state]
+        )
 
     @property
     def power_known(self) -> bool:
@@ -174,3 +183,17 @@ def panel_failure(
     ):
         return errors[0]
     return None
+
+
+def log_availability(
+    previous: ServerData | None, data: ServerData, result: Utilization | PterodactylError
+) -> None:
+    """Log once when a server's usage becomes unreadable, and once when it is back."""
+    if previous is None or (previous.utilization is None) == (data.utilization is None):
+        return
+    name = data.server.name
+    if data.utilization is None:
+        LOGGER.info("Usage of server %s is unavailable: %s", name, data.status)
+        LOGGER.debug("Server %s: %s", name, result)
+    else:
+        LOGGER.info("Usage of server %s is available again", name)

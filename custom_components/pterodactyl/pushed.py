@@ -1,10 +1,14 @@
-"""Pushed data, written to the entities of its own server at most every few seconds."""
+"""What Wings pushes, applied to the coordinator's data: a power state at once, usage throttled."""
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Protocol
 
+from .api import ConnectionState, Server, ServerState, ServerStats, Utilization
 from .const import PUSH_WRITE_INTERVAL
 from .models import ServerData
+from .power import PowerTracker
 
 type Listener = Callable[[], None]
 
@@ -86,3 +90,93 @@ class ThrottledWriter:
             return
         self._written_at[identifier] = self._loop.time()
         self._write(identifier, data)
+
+
+class PushTarget(Protocol):
+    """What pushed data is applied to: the coordinator."""
+
+    def current_server_data(self, identifier: str) -> ServerData | None:
+        """Return a server's data as last written."""
+
+    def write_server_data(self, identifier: str, data: ServerData) -> bool:
+        """Replace a server's data without touching the others; False when it has none."""
+
+    def listed_server(self, identifier: str) -> Server | None:
+        """Return the server as the panel lists it, None when it does not."""
+
+    def build_server_data(self, server: Server, result: Utilization) -> ServerData:
+        """Return a server's data with this usage (a power action under way shown)."""
+
+
+class PushedState:
+    """Applies Wings' pushes (a PushSink) to a target's data, each to its own server's entities."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        target: PushTarget,
+        power: PowerTracker,
+        on_connection: Callable[[str, ConnectionState], None],
+    ) -> None:
+        """Apply pushes to `target`, ending `power`'s actions; socket changes to `on_connection`."""
+        self._target = target
+        self._power = power
+        self._on_connection = on_connection
+        self._listeners = ServerListeners()
+        self._writer = ThrottledWriter(loop, self._write)
+
+    def latest(self, identifier: str) -> ServerData | None:
+        """Return the newest data of a server, pushed but not yet written included."""
+        if (pending := self._writer.pending(identifier)) is not None:
+            return pending
+        return self._target.current_server_data(identifier)
+
+    def publish(self, identifier: str, data: ServerData, *, at_once: bool) -> None:
+        """Write a server's data now, or with its next throttled write."""
+        self._writer.publish(identifier, data, at_once=at_once)
+
+    def add_listener(self, identifier: str, listener: Listener) -> Callable[[], None]:
+        """Call `listener` when the server's pushed data is written; return the remover."""
+        return self._listeners.add(identifier, listener)
+
+    def clear(self) -> None:
+        """Drop the pushed data waiting: an update that contains it is being made."""
+        self._writer.clear()
+
+    def forget(self, identifier: str) -> None:
+        """Drop what is kept of a server the panel no longer lists."""
+        self._writer.forget(identifier)
+
+    def push_state(self, identifier: str, state: ServerState) -> None:
+        """Show a pushed power state at once; it is the panel's truth, ending any power action."""
+        # Wings sends `status` only on a change, in order with everything else on the socket,
+        # so it is never older than a signal sent before it was seen.
+        self._power.end(identifier)
+        server = self._target.listed_server(identifier)
+        latest = self.latest(identifier)
+        if server is None or latest is None or latest.utilization is None:
+            # Nothing to show the state with yet: the stats that follow every first status do.
+            return
+        data = self._target.build_server_data(server, replace(latest.utilization, state=state))
+        self._writer.publish(identifier, data, at_once=True)
+
+    def push_stats(self, identifier: str, stats: ServerStats) -> None:
+        """Apply pushed usage, written at once only when the power state changes."""
+        if (server := self._target.listed_server(identifier)) is None:
+            return
+        latest = self.latest(identifier)
+        utilization = stats.to_utilization(is_suspended=server.is_suspended)
+        data = self._target.build_server_data(server, utilization)
+        changed = latest is None or latest.status is not data.status
+        self._writer.publish(identifier, data, at_once=changed)
+
+    def push_connection(self, identifier: str, state: ConnectionState) -> None:
+        """Pass a change of the server's socket on."""
+        self._on_connection(identifier, state)
+
+    def _write(self, identifier: str, data: ServerData) -> None:
+        """Put a server's pushed data into the target's data and update its entities."""
+        # Only this server's entities: writing every entity of the panel for each push would
+        # cost servers x entities state writes every few seconds.
+        if self._target.write_server_data(identifier, data):
+            self._listeners.notify(identifier)

@@ -10,13 +10,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.pterodactyl.api import Backoff
+from custom_components.pterodactyl.console import TokenBucket
 from custom_components.pterodactyl.const import (
     CONF_CONSOLE_EVENTS,
     CONSOLE_EVENT_BURST,
     DOMAIN,
     EVENT_CONSOLE_OUTPUT,
 )
-from custom_components.pterodactyl.console import TokenBucket
 from simulator import PanelSimulator, WingsSettings
 
 from .common import SURVIVAL, server_at, settle

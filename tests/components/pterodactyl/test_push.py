@@ -29,6 +29,7 @@ from custom_components.pterodactyl.api import Backoff, ConnectionState
 from custom_components.pterodactyl.const import SERVER_LIST_INTERVAL
 from custom_components.pterodactyl.coordinator import PterodactylCoordinator
 from custom_components.pterodactyl.push import TASK_NAME
+from custom_components.pterodactyl.pushed import PushedState
 from simulator import Fault, FaultKind, ManualClock, PanelSimulator, PowerState, WingsSettings
 
 from .common import CREATIVE, SURVIVAL, VALHEIM, entity_id_of, poll, server_at, settle, state_of
@@ -245,14 +246,14 @@ async def test_write_throttling(
 ) -> None:
     """Stats many times a second are written once per interval; a state change at once."""
     stats: list[float] = []
-    original = PterodactylCoordinator.push_stats
+    original = PushedState.push_stats
 
-    def counting(self: PterodactylCoordinator, identifier: str, value: Any) -> None:
+    def counting(self: PushedState, identifier: str, value: Any) -> None:
         stats.append(time.monotonic())
         original(self, identifier, value)
 
     with (
-        patch.object(PterodactylCoordinator, "push_stats", counting),
+        patch.object(PushedState, "push_stats", counting),
         patch("custom_components.pterodactyl.pushed.PUSH_WRITE_INTERVAL", WRITE_INTERVAL),
     ):
         mock_config_entry.add_to_hass(hass)

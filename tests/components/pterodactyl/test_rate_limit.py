@@ -283,7 +283,7 @@ async def test_stopping_many_servers_stays_within_the_limit(
         lambda: {state_of(hass, "sensor", server, "state") for server in servers} == {"offline"},
         within=35,
     )
-    assert coordinator.update_interval == coordinator.effective_interval
+    assert coordinator.update_interval == coordinator.planner.effective_interval
     await run_for(hass, freezer, panel_clock, 2)
 
     assert refused(simulator) == 0
@@ -348,7 +348,7 @@ async def test_legacy_power_actions_within_the_usage_limit(
     await run_for(hass, freezer, panel_clock, 2)
     # Three at once would need 62 s, no faster than the full polls: they are read with those.
     await act_on_all(hass, servers[1:4], DOMAIN, SERVICE_SEND_POWER_SIGNAL, {ATTR_SIGNAL: "start"})
-    assert coordinator.update_interval == coordinator.effective_interval
+    assert coordinator.update_interval == coordinator.planner.effective_interval
     await run_for(hass, freezer, panel_clock, 3)
 
     assert refused(simulator) == 0
