@@ -24,23 +24,13 @@ import sys
 import time
 from typing import Final
 
-from homeassistant.const import (
-    ATTR_ENTITY_ID,
-    CONF_API_KEY,
-    CONF_URL,
-    SERVICE_TURN_OFF,
-    SERVICE_TURN_ON,
-    Platform,
-)
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 
-# The test harness ships no type information; its Home Assistant objects are typed by core.
-from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
-
-from benchmarks.harness import DOMAIN, home_assistant
-from benchmarks.report import DEFAULT_OUTPUT, machine, markdown_table, replace_section
+from benchmarks.harness import DOMAIN, config_entry, home_assistant
+from benchmarks.report import DEFAULT_OUTPUT, machine, markdown_table, write_section
 from benchmarks.virtual_time import VirtualTimeLoop
 from simulator import PanelSimulator, PowerState, SimServer, WingsSettings
 
@@ -149,15 +139,7 @@ async def _measure(
     hass: HomeAssistant, sim: PanelSimulator, loop: VirtualTimeLoop, result: PushResult
 ) -> None:
     """Set the entry up, wait for every socket, then time power actions."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="pelican",
-        version=2,
-        minor_version=1,
-        data={CONF_URL: sim.url, CONF_API_KEY: sim.client_key, "verify_ssl": True},
-        options={"update_interval": 30},
-        unique_id=f"1@{sim.url}",
-    )
+    entry = config_entry(sim, "pelican", {"update_interval": 30})
     entry.add_to_hass(hass)
     loop.leaping = True
     started = loop.time()
@@ -321,8 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(markdown(result, "python -m benchmarks.pelican_push"))  # noqa: T201
     if not options.no_report:
         command = " ".join(["python -m benchmarks.pelican_push", *arguments])
-        text = options.output.read_text() if options.output.exists() else ""
-        options.output.write_text(replace_section(text, SECTION, markdown(result, command)))
+        write_section(options.output, SECTION, markdown(result, command))
         print(f"wrote {options.output}")  # noqa: T201
     return 0 if result.passed else 1
 

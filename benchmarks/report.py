@@ -1,14 +1,14 @@
 """The table, the goals from issue 5, the machine, and docs/benchmarks.md."""
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import importlib.metadata
 import os
 from pathlib import Path
 import platform
 import statistics
-from typing import Any
+from typing import Any, Final, Literal
 
 from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
 
@@ -17,6 +17,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
 
 type Result = dict[str, Any]
+type Alignment = Literal["left", "right", "center"]
+
+# The rule under a table's header for each alignment: left is markdown's default.
+_RULES: Final[dict[Alignment, str]] = {"left": "---", "right": "---:", "center": ":---:"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +176,7 @@ _MEASURES = (
 
 def table(results: list[Result]) -> str:
     """Return the results as a markdown table, core ÷ ours in the last column."""
-    rows = [
-        "| servers | measure | ours | core | core ÷ ours |",
-        "| ---: | --- | ---: | ---: | ---: |",
-    ]
+    rows: list[list[str]] = []
     for servers, pair in sorted(_pairs(results).items()):
         ours, core = pair.get("ours"), pair.get("core")
         for measure in _MEASURES:
@@ -193,8 +194,12 @@ def table(results: list[Result]) -> str:
                 core_value(core) if core is not None else None,
                 measure.value(ours) if ours is not None else None,
             )
-            rows.append(f"| {servers} | {measure.name} | {ours_text} | {core_text} | {ratio} |")
-    return "\n".join(rows)
+            rows.append([str(servers), measure.name, ours_text, core_text, ratio])
+    return markdown_table(
+        ["servers", "measure", "ours", "core", "core ÷ ours"],
+        rows,
+        ["right", "left", "right", "right", "right"],
+    )
 
 
 def evaluate_goals(results: list[Result]) -> list[Goal]:
@@ -373,9 +378,12 @@ environment up and installs `benchmarks/requirements.txt` (core's `py-dactyl`) w
 """
 
 
-def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    """Return a markdown table: a header row, a rule, then the rows."""
-    lines = [headers, ["---"] * len(headers), *rows]
+def markdown_table(
+    headers: list[str], rows: list[list[str]], alignments: Sequence[Alignment] = ()
+) -> str:
+    """Return a markdown table: a header row, a rule, then the rows (columns left by default)."""
+    rule = [_RULES[alignment] for alignment in alignments or ["left"] * len(headers)]
+    lines = [headers, rule, *rows]
     return "\n".join(f"| {' | '.join(cells)} |" for cells in lines)
 
 
@@ -391,6 +399,12 @@ def replace_section(text: str, name: str, body: str) -> str:
         before, rest = text.split(start, 1)
         return before + block + rest.split(end, 1)[1].lstrip("\n")
     return f"{text.rstrip()}\n\n{block}" if text.strip() else block
+
+
+def write_section(output: Path, name: str, body: str) -> None:
+    """Rewrite the generated section `name` of the markdown file `output` (created if missing)."""
+    text = output.read_text() if output.exists() else ""
+    output.write_text(replace_section(text, name, body))
 
 
 def section(text: str, name: str) -> str:

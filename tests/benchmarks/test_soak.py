@@ -1,4 +1,4 @@
-"""The soak (benchmarks/soak.py): a simulated hour in CI, the simulated day with -m slow."""
+"""The soak (benchmarks/soak/): a simulated hour in CI, the simulated day with -m slow."""
 
 import json
 from pathlib import Path

@@ -8,7 +8,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 # The test harness ships no type information.
 from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
 
-from benchmarks.soak import HA_RECORDS, TRACE_FRAMES, Trend, _traced
+from benchmarks.soak.memory import HA_RECORDS, TRACE_FRAMES, traced
+from benchmarks.soak.results import Trend
 
 DOMAIN = "pterodactyl"
 KEYS = ("cpu", "memory", "disk", "state", "power")
@@ -38,7 +39,7 @@ async def test_records_of_deleted_servers_are_measured(hass: HomeAssistant) -> N
     finally:
         tracemalloc.stop()
     assert len(entities.deleted_entities) == 20 * len(KEYS)
-    records = _traced(after, HA_RECORDS) - _traced(before, HA_RECORDS)
+    records = traced(after, HA_RECORDS) - traced(before, HA_RECORDS)
     total = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     unrelated_bytes = sum(len(block) for block in unrelated)
     # About 2 KiB for each deleted entity (tombstone and copied fields); our 200 KiB is not.

@@ -1,0 +1,93 @@
+"""One soak on the running VirtualTimeLoop: set-up, calm, chaos, calm again, then the checks."""
+
+import asyncio
+from collections.abc import Callable
+import logging
+import time
+import tracemalloc
+
+from homeassistant.core import HomeAssistant
+
+from benchmarks.harness import config_entry, home_assistant
+from benchmarks.soak.chaos import Chaos
+from benchmarks.soak.final_state import check_final_state
+from benchmarks.soak.log_watch import LogWatch
+from benchmarks.soak.memory import TRACE_FRAMES, record_growth
+from benchmarks.soak.panel import build_panel
+from benchmarks.soak.results import Sample, SoakResult
+from benchmarks.soak.sampler import Sampler
+from benchmarks.soak.settings import SETTLE_SECONDS, SoakSettings
+from benchmarks.soak.trends import measure_trends
+from benchmarks.virtual_time import VirtualTimeLoop
+from simulator import PanelSimulator
+
+
+def _virtual_loop() -> VirtualTimeLoop:
+    """Return the running loop, which must leap over idle time."""
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, VirtualTimeLoop):
+        raise TypeError("the soak needs a VirtualTimeLoop")
+    return loop
+
+
+async def run_soak(settings: SoakSettings, progress: Callable[[Sample], None]) -> SoakResult:
+    """Run the soak on the running VirtualTimeLoop and return what it saw."""
+    loop = _virtual_loop()
+    result = SoakResult(settings=settings)
+    wall, cpu = time.perf_counter(), time.process_time()
+    # Before the panel is built: a deleted server's memory must count as freed.
+    tracemalloc.start(TRACE_FRAMES)
+    sim = build_panel(settings, loop.time)
+    await sim.start("127.0.0.1", 0)
+    watch = LogWatch(result, [sim.client_key])
+    logging.getLogger().addHandler(watch)
+    try:
+        async with home_assistant(loop, "pterodactyl-soak-") as hass:
+            await _soak(hass, sim, settings, result, progress)
+    finally:
+        tracemalloc.stop()
+        logging.getLogger().removeHandler(watch)
+        await sim.stop()
+    result.wall_seconds = time.perf_counter() - wall
+    result.cpu_seconds = time.process_time() - cpu
+    return result
+
+
+async def _soak(
+    hass: HomeAssistant,
+    sim: PanelSimulator,
+    settings: SoakSettings,
+    result: SoakResult,
+    progress: Callable[[Sample], None],
+) -> None:
+    """Set the entry up, leap through the hours of chaos, settle, then check."""
+    loop = _virtual_loop()
+    entry = config_entry(sim, "soak", {"update_interval": 30, "console_events": True})
+    entry.add_to_hass(hass)
+    if not await hass.config_entries.async_setup(entry.entry_id):
+        raise RuntimeError(f"set-up failed: {entry.state} {entry.reason}")
+    await hass.async_block_till_done()
+    loop.leaping = True
+    sampler = Sampler(hass, sim, entry)
+    chaos = Chaos(hass, sim, result)
+    await asyncio.sleep(settings.warmup_minutes * 60)
+    result.baseline = sampler.sample(result)
+    before = tracemalloc.take_snapshot()
+    progress(result.baseline)
+    done = asyncio.Event()
+    sampling = asyncio.create_task(
+        sampler.sample_until(done, settings.sample_minutes * 60, result, progress)
+    )
+    await chaos.run(settings.hours * 3600)
+    await chaos.undo_all()
+    await asyncio.sleep(SETTLE_SECONDS)
+    done.set()
+    await sampling
+    await hass.async_block_till_done()
+    result.final = sampler.sample(result)
+    record_growth(before, tracemalloc.take_snapshot(), result)
+    progress(result.final)
+    loop.leaping = False
+    result.trends = measure_trends(result)
+    check_final_state(hass, sim, entry, result)
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -1,0 +1,92 @@
+"""Samples of the process and the panel every few simulated minutes."""
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+import gc
+import os
+from pathlib import Path
+import tracemalloc
+
+from homeassistant.core import HomeAssistant
+
+# The test harness ships no type information; its Home Assistant objects are typed by core.
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
+
+from benchmarks.soak.results import Sample, SoakResult
+from simulator import PanelSimulator
+
+
+def _open_sockets() -> int:
+    """Return how many sockets this process has open (both ends of every loopback connection)."""
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        # A descriptor closed while listing is no socket of ours.
+        with contextlib.suppress(OSError):
+            count += str(fd.readlink()).startswith("socket:")
+    return count
+
+
+def _rss() -> int:
+    """Return the resident set size of this process in bytes."""
+    pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class Sampler:
+    """Takes a sample every few simulated minutes."""
+
+    def __init__(self, hass: HomeAssistant, sim: PanelSimulator, entry: MockConfigEntry) -> None:
+        """Sample this Home Assistant and panel."""
+        self.hass = hass
+        self.sim = sim
+        self.entry = entry
+        self.started = asyncio.get_running_loop().time()
+
+    def sample(self, result: SoakResult) -> Sample:
+        """Take a sample and fold the panel's request log into the totals."""
+        loop = asyncio.get_running_loop()
+        requests = self.sim.requests
+        # A 429 the soak asked for carries its fault; any other came from the panel's limiter.
+        refused = [r for r in requests if r.status == 429 and r.fault is None]
+        unplanned = len(refused)
+        for record in refused:
+            kind = record.path.rsplit("/", 1)[-1] if record.server else record.path
+            result.refused_by_limiter[
+                f"{record.method} {kind} at {loop.time() - self.started:.0f} s"
+            ] += 1
+        result.requests += len(requests)
+        result.unplanned_429 += unplanned
+        # Garbage waiting for the cycle collector is no leak: count what is still referenced.
+        gc.collect()
+        sample = Sample(
+            minute=(loop.time() - self.started) / 60,
+            servers=len(self.sim.servers),
+            pushed=sum(
+                self.entry.runtime_data.push.is_live(identifier) for identifier in self.sim.servers
+            ),
+            tasks=len(asyncio.all_tasks()),
+            sockets=_open_sockets(),
+            traced_bytes=tracemalloc.get_traced_memory()[0],
+            rss_bytes=_rss(),
+            requests=len(requests),
+            unplanned_429=unplanned,
+        )
+        requests.clear()
+        result.samples.append(sample)
+        return sample
+
+    async def sample_until(
+        self,
+        done: asyncio.Event,
+        seconds: float,
+        result: SoakResult,
+        progress: Callable[[Sample], None],
+    ) -> None:
+        """Take a sample every `seconds` until `done` is set."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), seconds)
+            if done.is_set():
+                return
+            progress(self.sample(result))
