@@ -13,7 +13,7 @@ import pytest
 from yarl import URL
 
 from custom_components.pterodactyl.api import PterodactylClient
-from custom_components.pterodactyl.api.client import MAX_BODY_BYTES
+from custom_components.pterodactyl.api.responses import MAX_BODY_BYTES
 
 from .common import API_KEY, BASE_URL
 

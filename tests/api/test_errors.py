@@ -28,7 +28,7 @@ from custom_components.pterodactyl.api import (
     PterodactylSSLError,
     PterodactylTimeoutError,
     PterodactylTwoFactorRequiredError,
-    client as client_module,
+    responses as responses_module,
 )
 
 from .common import SERVER_ID, api_url, error_body, load_json, load_text, only_call
@@ -469,7 +469,7 @@ async def test_body_size_cap(
     accepted: bool,
 ) -> None:
     """Accept a body of exactly the cap and refuse one byte more without parsing it."""
-    cap = client_module.MAX_BODY_BYTES
+    cap = responses_module.MAX_BODY_BYTES
     text = json.dumps(load_json("pterodactyl_account"))
     body = text[:-1] + " " * (cap + extra - len(text)) + "}"
     mock_panel.get(api_url("account"), body=body)

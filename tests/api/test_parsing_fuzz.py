@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.pterodactyl.api import PterodactylInvalidResponseError
-from custom_components.pterodactyl.api.client import _decode
 from custom_components.pterodactyl.api.parsing import (
     MAX_NUMBER,
     parse_account,
@@ -22,6 +21,7 @@ from custom_components.pterodactyl.api.parsing import (
     parse_utilization,
     parse_websocket_credentials,
 )
+from custom_components.pterodactyl.api.responses import decode
 
 from .common import load_json
 
@@ -177,7 +177,7 @@ def test_real_answers_parse(name: str) -> None:
 def test_decode(raw: bytes, content_type: str, status: int) -> None:
     """Any body decodes to an object or None; a bad success body is the client's error only."""
     try:
-        payload = _decode(raw, content_type, status)
+        payload = decode(raw, content_type, status)
     except PterodactylInvalidResponseError:
         assert status < 400
         return

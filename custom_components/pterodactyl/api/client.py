@@ -1,15 +1,12 @@
 """The panel client: the only code that knows the panel's URLs and JSON shapes."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 import ipaddress
-import json
 import logging
-import math
 import re
-import ssl
-from typing import Any, Final, cast
+from typing import Final
 from urllib.parse import quote
 
 import aiohttp
@@ -17,21 +14,15 @@ from yarl import URL
 
 from .exceptions import (
     PterodactylApiError,
-    PterodactylApplicationKeyError,
     PterodactylAuthenticationError,
     PterodactylConflictError,
-    PterodactylConnectionError,
     PterodactylError,
     PterodactylForbiddenError,
     PterodactylInvalidResponseError,
     PterodactylInvalidURLError,
     PterodactylNodeUnavailableError,
     PterodactylNotFoundError,
-    PterodactylRateLimitError,
     PterodactylServerOfflineError,
-    PterodactylSSLError,
-    PterodactylTimeoutError,
-    PterodactylTwoFactorRequiredError,
 )
 from .models import (
     Account,
@@ -44,7 +35,6 @@ from .models import (
     Utilization,
     WebsocketCredentials,
 )
-from .pacing import SAFE_WINDOW, SlidingWindowLimiter
 from .parsing import (
     parse_account,
     parse_legacy_utilization,
@@ -53,19 +43,13 @@ from .parsing import (
     parse_utilization,
     parse_websocket_credentials,
 )
+from .transport import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, PanelTransport
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT: Final = 10.0
-# The share of the panel's limit the client sends in any minute at most.
-PACED_SHARE: Final = 0.95
-_TOO_MANY_REQUESTS: Final = 429
 
-DEFAULT_MAX_CONCURRENCY: Final = 8
 # The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
 PAGE_SIZE: Final = 100
-# No API answer comes near this; a larger body is an error page or an attack.
-MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 # A panel with more pages than this is answering in a loop, not listing servers.
 MAX_PAGES: Final = 1000
 
@@ -139,17 +123,15 @@ class PterodactylClient:
     ) -> None:
         """Validate the URL; no request is made until a method is called."""
         self.base_url = normalize_url(url)
-        # A pasted key often ends in a newline, which aiohttp refuses in a header.
-        self._api_key = api_key.strip()
-        self._session = session
-        # True keeps aiohttp's default verification; False skips it (self-signed panels).
-        self._ssl = verify_ssl
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._concurrency = asyncio.Semaphore(max_concurrency)
+        self._transport = PanelTransport(
+            self.base_url,
+            api_key,
+            session=session,
+            verify_ssl=verify_ssl,
+            request_timeout=request_timeout,
+            max_concurrency=max_concurrency,
+        )
         self.flavor: PanelFlavor | None = None
-        self.rate_limit = RateLimitStatus()
-        # Every request of this key, whoever asks: limited once the panel has told its limit.
-        self._pacing = SlidingWindowLimiter(None, SAFE_WINDOW)
 
     def __repr__(self) -> str:
         """Describe the client without its API key."""
@@ -158,12 +140,17 @@ class PterodactylClient:
     @property
     def session(self) -> aiohttp.ClientSession:
         """Return the HTTP session, which the Wings websocket shares."""
-        return self._session
+        return self._transport.session
 
     @property
     def verify_ssl(self) -> bool:
         """Return whether TLS certificates are verified (the websocket follows the same rule)."""
-        return self._ssl
+        return self._transport.verify_ssl
+
+    @property
+    def rate_limit(self) -> RateLimitStatus:
+        """Return the panel's rate-limit headers from the latest answer that shows them."""
+        return self._transport.rate_limit
 
     def server_url(self, identifier: str) -> str:
         """Return the server's page on the panel, for people to open."""
@@ -179,7 +166,7 @@ class PterodactylClient:
     async def get_account(self) -> Account:
         """Read the key's user; it also tells Pelican from Pterodactyl."""
         try:
-            payload = await self._request("GET", "account")
+            payload = await self._transport.request("GET", "account")
         except PterodactylNotFoundError as err:
             if err.code is None:
                 # Not the panel's own JSON 404: a proxy's page or another site.
@@ -197,7 +184,7 @@ class PterodactylClient:
         servers: dict[str, Server] = {}
         for page in range(1, MAX_PAGES + 1):
             try:
-                payload = await self._request(
+                payload = await self._transport.request(
                     "GET", "", params={"page": str(page), "per_page": str(PAGE_SIZE)}
                 )
             except PterodactylForbiddenError as err:
@@ -216,22 +203,22 @@ class PterodactylClient:
 
     async def get_server(self, identifier: str) -> Server:
         """Read one server."""
-        return parse_server(await self._request("GET", _server_path(identifier)))
+        return parse_server(await self._transport.request("GET", _server_path(identifier)))
 
     async def get_utilization(self, identifier: str) -> Utilization:
         """Read one server's live usage on whichever API generation the panel speaks."""
         if self.flavor is PanelFlavor.LEGACY:
             return parse_legacy_utilization(
-                await self._request("GET", _server_path(identifier, "utilization"))
+                await self._transport.request("GET", _server_path(identifier, "utilization"))
             )
         try:
-            payload = await self._request("GET", _server_path(identifier, "resources"))
+            payload = await self._transport.request("GET", _server_path(identifier, "resources"))
         except PterodactylNotFoundError:
             if self.flavor is not None:
                 raise
             # Panels before 0.8 have no /resources; a 404 there may mean the legacy API.
             legacy = parse_legacy_utilization(
-                await self._request("GET", _server_path(identifier, "utilization"))
+                await self._transport.request("GET", _server_path(identifier, "utilization"))
             )
             self.flavor = PanelFlavor.LEGACY
             return legacy
@@ -274,7 +261,7 @@ class PterodactylClient:
     async def send_power_signal(self, identifier: str, signal: PowerSignal) -> None:
         """Ask the panel to start, stop, restart or kill a server."""
         async with self._conflicts_explained(identifier):
-            await self._request(
+            await self._transport.request(
                 "POST", _server_path(identifier, "power"), body={"signal": str(signal)}
             )
 
@@ -293,7 +280,7 @@ class PterodactylClient:
                 state = (await self.get_utilization(identifier)).state
             if state is ServerState.OFFLINE:
                 raise PterodactylServerOfflineError("The server is offline")
-            await self._request(
+            await self._transport.request(
                 "POST", _server_path(identifier, "command"), body={"command": command}
             )
 
@@ -333,199 +320,12 @@ class PterodactylClient:
         return parse_websocket_credentials(
             # Pelican throttles this route per server (5 a minute) inside the account's limit,
             # and its answers carry whichever limit is nearer: not the account's to learn.
-            await self._request(
+            await self._transport.request(
                 "GET", _server_path(identifier, "websocket"), shows_account_limit=False
             )
         )
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: Mapping[str, Any] | None = None,
-        shows_account_limit: bool = True,
-    ) -> dict[str, Any] | None:
-        """Make one API call; return the JSON object, or None for an empty success.
-
-        `shows_account_limit` is False for a route with a throttle of its own, whose rate-limit
-        headers may describe that throttle rather than the account's.
-        """
-        url = f"{self.base_url}/api/client/{path}".rstrip("/")
-        headers = {
-            "Authorization": f"Bearer {self._api_key}",
-            "Accept": "application/json",
-        }
-        async with self._concurrency:
-            await self._pace()
-            try:
-                async with self._session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    headers=headers,
-                    ssl=self._ssl,
-                    timeout=self._timeout,
-                    # A redirect means a login page or another site, never the API.
-                    allow_redirects=False,
-                ) as response:
-                    if shows_account_limit and response.status != _TOO_MANY_REQUESTS:
-                        # A 429 may come from a route's own, smaller limit (0.7's 15 usage reads
-                        # a minute): its headers are not the account's limit.
-                        self._read_rate_limit(response.headers)
-                    raw = await _read_limited(response)
-                    status = response.status
-                    content_type = response.content_type
-                    retry_after = response.headers.get("Retry-After")
-            except TimeoutError as err:
-                raise PterodactylTimeoutError("The panel did not answer in time") from err
-            except aiohttp.ClientConnectorCertificateError as err:
-                raise PterodactylSSLError("The panel's TLS certificate is not trusted") from err
-            # aiohttp's ClientConnectorSSLError is an ssl.SSLError too.
-            except ssl.SSLError as err:
-                raise PterodactylSSLError("The TLS connection to the panel failed") from err
-            except aiohttp.ClientError as err:
-                raise PterodactylConnectionError(
-                    f"Cannot reach the panel: {type(err).__name__}"
-                ) from err
-        # The URL and status only: the key lives in a header, which is never logged.
-        _LOGGER.debug("%s %s -> HTTP %s", method, url, status)
-        if 300 <= status < 400:
-            raise PterodactylInvalidResponseError(
-                f"The panel redirected the request (HTTP {status}); is the URL the panel's?"
-            )
-        payload = _decode(raw, content_type, status)
-        if status >= 400:
-            raise _api_error(status, payload, retry_after)
-        return payload
-
-    async def _pace(self) -> None:
-        """Wait until one more request fits the panel's limit for any minute.
-
-        Polls are fitted to the limit ahead of time; this is the backstop for what comes all at
-        once: the first refresh, and the token requests and reads after a Wings restart.
-        """
-        if (limit := self.rate_limit.limit) is not None:
-            # A little is left for the user's own use of the panel, which counts against the
-            # same limit.
-            self._pacing.limit = max(1, math.floor(limit * PACED_SHARE))
-        await self._pacing.acquire()
-
-    def _read_rate_limit(self, headers: Mapping[str, str]) -> None:
-        """Remember the panel's rate-limit headers so callers can slow down before a 429."""
-        limit = _int_or_none(headers.get("X-RateLimit-Limit"))
-        remaining = _int_or_none(headers.get("X-RateLimit-Remaining"))
-        if limit is not None or remaining is not None:
-            self.rate_limit = RateLimitStatus(limit=limit, remaining=remaining)
-
-
-async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
-    """Read the body, refusing one too large to be an API answer (memory stays bounded)."""
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(65536):
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise PterodactylInvalidResponseError("The panel sent an oversized response")
-    return bytes(body)
 
 
 def _server_path(identifier: str, *parts: str) -> str:
     """Return a server route; the identifier is escaped, as it comes from the panel's answer."""
     return "/".join(("servers", quote(identifier, safe=""), *parts))
-
-
-def _int_or_none(value: str | None) -> int | None:
-    """Parse a header integer; None when absent or not a number."""
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _decode(raw: bytes, content_type: str, status: int) -> dict[str, Any] | None:
-    """Decode a JSON object body; None for an empty body or an unreadable error body."""
-    if not raw.strip():
-        return None
-    problem: str | None = None
-    payload: Any = None
-    if "json" not in content_type:
-        problem = f"The panel sent {content_type or 'no content type'} instead of JSON"
-    else:
-        try:
-            payload = json.loads(raw)
-        # UnicodeDecodeError is a ValueError; absurdly deep nesting exhausts the recursion limit.
-        except ValueError, RecursionError:
-            problem = "The panel sent malformed JSON"
-        else:
-            if not isinstance(payload, dict):
-                problem = "The panel sent JSON that is not an object"
-    if problem is None:
-        return cast(dict[str, Any], payload)
-    if status >= 400:
-        # The status alone says what went wrong; an HTML error page adds nothing.
-        return None
-    raise PterodactylInvalidResponseError(problem)
-
-
-def _first_error(payload: dict[str, Any] | None) -> tuple[str | None, str | None]:
-    """Return the code and detail of the panel's first error entry."""
-    if payload is None:
-        return None, None
-    errors = payload.get("errors")
-    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
-        return None, None
-    code, detail = errors[0].get("code"), errors[0].get("detail")
-    return (
-        code if isinstance(code, str) else None,
-        detail if isinstance(detail, str) else None,
-    )
-
-
-def _api_error(
-    status: int, payload: dict[str, Any] | None, retry_after: str | None
-) -> PterodactylError:
-    """Map an error response to the client's exception for it."""
-    code, detail = _first_error(payload)
-    lowered = (detail or "").lower()
-    if status == 401:
-        return PterodactylAuthenticationError(status=status, code=code, detail=detail)
-    if status == 403:
-        if _APPLICATION_KEY_MARKER.lower() in lowered:
-            return PterodactylApplicationKeyError(status=status, code=code, detail=detail)
-        if _SUSPENDED_403_MARKER in lowered:
-            return PterodactylConflictError(
-                status=status, code=code, detail=detail, reason=ConflictReason.SUSPENDED
-            )
-        if not detail:
-            # Panels 1.0-1.7 answer a bad key with 403 and no detail.
-            return PterodactylAuthenticationError(status=status, code=code, detail=detail)
-        return PterodactylForbiddenError(status=status, code=code, detail=detail)
-    if status == 400 and code == "TwoFactorAuthRequiredException":
-        return PterodactylTwoFactorRequiredError(status=status, code=code, detail=detail)
-    if status == 404:
-        return PterodactylNotFoundError(status=status, code=code, detail=detail)
-    if status == 409:
-        reason = next(
-            (reason for marker, reason in _CONFLICT_REASONS if marker in lowered),
-            ConflictReason.UNKNOWN,
-        )
-        return PterodactylConflictError(status=status, code=code, detail=detail, reason=reason)
-    if status == 412 or (status == 502 and any(m in lowered for m in _OFFLINE_MARKERS)):
-        return PterodactylServerOfflineError(status=status, detail=detail)
-    if status == _TOO_MANY_REQUESTS:
-        seconds = _int_or_none(retry_after)
-        return PterodactylRateLimitError(
-            status=status,
-            code=code,
-            detail=detail,
-            retry_after=float(seconds) if seconds is not None and seconds >= 0 else None,
-        )
-    if status == 504 and _DAEMON_REFUSED_MARKER in lowered:
-        return PterodactylConflictError(
-            status=status, code=code, detail=detail, reason=ConflictReason.SUSPENDED
-        )
-    if status == 504 or code in _NODE_UNREACHABLE_CODES:
-        return PterodactylNodeUnavailableError(status=status, code=code, detail=detail)
-    return PterodactylApiError(status=status, code=code, detail=detail)
