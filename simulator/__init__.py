@@ -17,7 +17,7 @@ from simulator.models import (
     Stats,
 )
 from simulator.panel import PanelSimulator
-from simulator.wings import WingsSettings
+from simulator.wings_node import WingsSettings
 
 __all__ = [
     "Access",

@@ -2,18 +2,17 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from simulator import daemon, errors, http, injection, listing, transformers, wings
+from simulator import daemon, errors, http, injection, listing, tokens, transformers
 from simulator.errors import PanelError
 from simulator.faults import FaultKind, RequestRecord
 from simulator.models import SIGNAL_PERMISSIONS, PowerSignal, SimServer
 from simulator.pipeline import RATE_HEADERS, Pipeline
-
-if TYPE_CHECKING:
-    from simulator.panel import PanelSimulator
+from simulator.state import PanelState
+from simulator.wings import WEBSOCKET_PATH, WINGS_PREFIX, Wings, websocket_url
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -29,10 +28,11 @@ class ClientApi:
     throttle, authorization (403), validation (422) and the action.
     """
 
-    def __init__(self, sim: PanelSimulator) -> None:
-        """Serve `sim`."""
-        self.sim = sim
-        self.pipeline = Pipeline(sim)
+    def __init__(self, panel: PanelState, node: Wings) -> None:
+        """Serve `panel`; power signals wake `node`."""
+        self.panel = panel
+        self.node = node
+        self.pipeline = Pipeline(panel)
         self._resource_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
     # Request pipeline (simulator.pipeline).
@@ -64,7 +64,7 @@ class ClientApi:
 
     def _request_id(self) -> str:
         """Return the X-Request-Id of a Wings answer."""
-        return daemon.request_id(self.sim.rng.getrandbits(128))
+        return daemon.request_id(self.panel.rng.getrandbits(128))
 
     # Routes.
 
@@ -72,25 +72,27 @@ class ClientApi:
         """GET /api/client."""
         await self._client(request)
         return http.json_response(
-            listing.server_list(request, self.sim.servers.values(), self.sim.spec, self.sim.account)
+            listing.server_list(
+                request, self.panel.servers.values(), self.panel.spec, self.panel.account
+            )
         )
 
     async def account(self, request: web.Request) -> web.Response:
         """GET /api/client/account (exempt from the 2FA requirement)."""
         await self._client(request, two_factor_exempt=True)
-        return http.json_response(transformers.account_object(self.sim.spec, self.sim.account))
+        return http.json_response(transformers.account_object(self.panel.spec, self.panel.account))
 
     async def view_server(self, request: web.Request) -> web.Response:
         """GET /api/client/servers/{server}."""
         await self._client(request)
         server = self._bind(request)
         self._check_state(server, "view")
-        sim = self.sim
-        body = transformers.server_object(server, sim.spec, sim.account)
-        if not sim.spec.is_legacy:
+        panel = self.panel
+        body = transformers.server_object(server, panel.spec, panel.account)
+        if not panel.spec.is_legacy:
             body["meta"] = {
                 "is_server_owner": server.is_owner,
-                "user_permissions": transformers.user_permissions(server, sim.account),
+                "user_permissions": transformers.user_permissions(server, panel.account),
             }
         return http.json_response(body)
 
@@ -99,11 +101,11 @@ class ClientApi:
         await self._client(request)
         server = self._bind(request)
         self._check_state(server, "resources")
-        sim, spec = self.sim, self.sim.spec
+        panel, spec = self.panel, self.panel.spec
         self._route_limit(request, spec.stats_route, server)
-        now = sim.clock()
+        now = panel.clock()
         # ResourceUtilizationController: `cache->remember("resources:{uuid}", 20 s, …)`.
-        cacheable = not spec.is_legacy and sim.resources_cache_seconds > 0
+        cacheable = not spec.is_legacy and panel.resources_cache_seconds > 0
         cached = self._resource_cache.get(server.uuid) if cacheable else None
         if cached is not None and cached[0] > now:
             return http.json_response(cached[1])
@@ -118,17 +120,17 @@ class ClientApi:
                 raise failure
             stats = server.stats(now)
             if spec.is_legacy:
-                body = transformers.utilization_object(stats, server, sim.host_cores)
+                body = transformers.utilization_object(stats, server, panel.host_cores)
             else:
                 body = transformers.resources_object(stats, server)
         if cacheable:
-            if len(self._resource_cache) > len(sim.servers):
+            if len(self._resource_cache) > len(panel.servers):
                 # Deleted servers' answers must not pile up over a long run.
-                listed = {s.uuid for s in sim.servers.values()}
+                listed = {s.uuid for s in panel.servers.values()}
                 self._resource_cache = {
                     uuid: cached for uuid, cached in self._resource_cache.items() if uuid in listed
                 }
-            self._resource_cache[server.uuid] = (now + sim.resources_cache_seconds, body)
+            self._resource_cache[server.uuid] = (now + panel.resources_cache_seconds, body)
         return http.json_response(body)
 
     async def power(self, request: web.Request) -> web.Response:
@@ -136,7 +138,7 @@ class ClientApi:
         data = await self._client(request)
         server = self._bind(request)
         self._check_state(server, "power")
-        spec = self.sim.spec
+        spec = self.panel.spec
         signal = data.get("signal")
         self._authorize(server, _power_permission(spec.flavor, signal))
         http.validate(spec, data, "signal", ["required", "string", f"in:{VALID_SIGNALS}"])
@@ -145,7 +147,7 @@ class ClientApi:
             raise failure
         server.apply_signal(PowerSignal(str(signal)))
         # Sockets see the new state at once rather than at the next sample.
-        self.sim.wings.wake()
+        self.node.wake()
         return web.Response(status=204)
 
     async def command(self, request: web.Request) -> web.Response:
@@ -153,7 +155,7 @@ class ClientApi:
         data = await self._client(request)
         server = self._bind(request)
         self._check_state(server, "command")
-        spec = self.sim.spec
+        spec = self.panel.spec
         # 0.7 SendCommandRequest: `can('send-command')`; 1.x and Pelican `control.console`.
         self._authorize(server, "send-command" if spec.is_legacy else "control.console")
         http.validate(spec, data, "command", ["required", "string", "min:1"])
@@ -170,31 +172,31 @@ class ClientApi:
         await self._client(request)
         server = self._bind(request)
         self._check_state(server, "websocket")
-        sim = self.sim
+        panel = self.panel
         # Pelican's ResourceLimit::Websocket is route middleware: it counts before the
         # controller checks the permission.
         self._route_limit(request, "websocket", server)
-        if not transformers.can(server, sim.account, "websocket.connect"):
+        if not transformers.can(server, panel.account, "websocket.connect"):
             raise PanelError(403, "HttpForbiddenException", errors.WEBSOCKET_FORBIDDEN)
         node = f"{request.scheme}://{request.host}"
-        token = wings.mint_token(
+        token = tokens.mint_token(
             server=server,
-            account=sim.account,
-            permissions=transformers.user_permissions(server, sim.account),
+            account=panel.account,
+            permissions=transformers.user_permissions(server, panel.account),
             # NodeJWTService: issuedBy(config('app.url')), whatever address the request used.
-            panel_url=sim.panel_url(),
+            panel_url=panel.panel_url(),
             node_url=node,
-            now_unix=sim.unix_time(),
-            secret=sim.node_token,
-            lifetime=sim.token_lifetime,
+            now_unix=panel.unix_time(),
+            secret=panel.node_token,
+            lifetime=panel.token_lifetime,
             # Pelican: sha256 jti, `scope: websocket`, no `user_id` (its Wings needs the scope).
-            pelican=sim.spec.is_pelican,
+            pelican=panel.spec.is_pelican,
         )
         return http.json_response(
             {
                 "data": {
                     "token": token,
-                    "socket": wings.websocket_url(request.host, server, secure=request.secure),
+                    "socket": websocket_url(request.host, server, secure=request.secure),
                 }
             }
         )
@@ -224,19 +226,19 @@ def _power_permission(flavor: str, signal: Any) -> str:
 class Frontend:
     """What wraps every request: the log, latency, faults and the panel's error rendering."""
 
-    def __init__(self, sim: PanelSimulator) -> None:
-        """Front `sim`."""
-        self.sim = sim
+    def __init__(self, panel: PanelState) -> None:
+        """Front `panel`."""
+        self.panel = panel
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Log the request, add latency, apply faults and render panel errors."""
-        sim = self.sim
-        if request.path.startswith(wings.WINGS_PREFIX):
+        panel = self.panel
+        if request.path.startswith(WINGS_PREFIX):
             # Wings is another daemon: its socket is not a panel request, so it is not logged.
             return await handler(request)
-        started = sim.clock()
-        server = sim.server_for_path(request.path)
+        started = panel.clock()
+        server = panel.server_for_path(request.path)
         record = RequestRecord(
             time=started,
             method=request.method,
@@ -244,29 +246,29 @@ class Frontend:
             query=request.query_string,
             server=server.identifier if server else None,
         )
-        sim.log_request(record)
+        panel.log_request(record)
         try:
-            if sim.latency_ms > 0:
-                await asyncio.sleep(sim.latency_ms / 1000)
+            if panel.latency_ms > 0:
+                await asyncio.sleep(panel.latency_ms / 1000)
             fault = None
             if request.path.startswith("/api/"):
-                fault = sim.take_fault(request.method, request.path, record.server)
+                fault = panel.take_fault(request.method, request.path, record.server)
             if fault is None:
                 response = await self._dispatch(request, handler)
             else:
                 record.fault = fault.kind
                 response = await injection.respond(
-                    request, fault, lambda: self._dispatch(request, handler), sim.unix_time
+                    request, fault, lambda: self._dispatch(request, handler), panel.unix_time
                 )
             # A closed connection never delivered a status.
             record.status = 0 if record.fault is FaultKind.CLOSE else response.status
             return response
         finally:
-            record.duration = sim.clock() - started
+            record.duration = panel.clock() - started
 
     async def _dispatch(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Run the handler and turn exceptions into panel-formatted responses."""
-        spec = self.sim.spec
+        spec = self.panel.spec
         error: PanelError | None = None
         try:
             response = await handler(request)
@@ -289,20 +291,20 @@ class Frontend:
         return response
 
 
-def build_app(sim: PanelSimulator) -> web.Application:
-    """Return the aiohttp application for `sim`."""
-    api = ClientApi(sim)
-    app = web.Application(middlewares=[Frontend(sim).middleware])
+def build_app(panel: PanelState, node: Wings) -> web.Application:
+    """Return the aiohttp application for `panel`, with `node`'s console socket beside it."""
+    api = ClientApi(panel, node)
+    app = web.Application(middlewares=[Frontend(panel).middleware])
     app.router.add_get("/", api.root)
     app.router.add_get("/auth/login", api.login)
     app.router.add_get("/api/client", api.list_servers)
-    if sim.spec.has_account_route:
+    if panel.spec.has_account_route:
         app.router.add_get("/api/client/account", api.account)
     app.router.add_get(SERVER_ROUTE, api.view_server)
-    app.router.add_get(f"{SERVER_ROUTE}/{sim.spec.stats_route}", api.resources)
+    app.router.add_get(f"{SERVER_ROUTE}/{panel.spec.stats_route}", api.resources)
     app.router.add_post(f"{SERVER_ROUTE}/power", api.power)
     app.router.add_post(f"{SERVER_ROUTE}/command", api.command)
-    if sim.spec.has_websocket_route:
+    if panel.spec.has_websocket_route:
         app.router.add_get(f"{SERVER_ROUTE}/websocket", api.websocket)
-        app.router.add_get(wings.WEBSOCKET_PATH, sim.wings.handle)
+        app.router.add_get(WEBSOCKET_PATH, node.handle)
     return app

@@ -1,4 +1,4 @@
-"""Panel error bodies: `{"errors":[{code, status, detail, meta?}]}` (doc section 8)."""
+"""Panel error bodies: `{"errors":[{code, status, detail, meta?}]}` (app/Exceptions/Handler.php)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace

@@ -25,7 +25,7 @@ class RouteLimit:
 
 @dataclass(frozen=True, slots=True)
 class FlavorSpec:
-    """Static facts about a flavour (doc sections 1, 5, 9 and 12)."""
+    """Static facts about a flavour."""
 
     flavor: Flavor
     client_prefix: str

@@ -1,4 +1,4 @@
-"""GET /api/client: type and filter parameters, then Laravel pagination (doc section 2)."""
+"""GET /api/client: type and filter parameters, then Laravel pagination (ClientController)."""
 
 from collections.abc import Iterable, Mapping
 import math

@@ -12,7 +12,7 @@ MIB = 1024 * 1024
 
 
 class PowerState(StrEnum):
-    """Wings process state (doc section 5)."""
+    """Wings process state."""
 
     OFFLINE = "offline"
     STARTING = "starting"
@@ -21,7 +21,7 @@ class PowerState(StrEnum):
 
 
 class PowerSignal(StrEnum):
-    """Signals accepted by the power endpoint (doc section 6)."""
+    """Signals accepted by the power endpoint."""
 
     START = "start"
     STOP = "stop"
@@ -30,7 +30,7 @@ class PowerSignal(StrEnum):
 
 
 class ServerStatus(StrEnum):
-    """The panel's `status` column; `None` on a server means normal (doc section 2)."""
+    """The panel's `status` column; `None` on a server means normal."""
 
     INSTALLING = "installing"
     INSTALL_FAILED = "install_failed"

@@ -17,16 +17,14 @@ AuthenticateClientAccess (404, or a TypeError's 500 for an unknown server). No J
 server-state checks.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from simulator import errors, http, transformers
 from simulator.errors import PanelError
 from simulator.models import Access, SimServer
-
-if TYPE_CHECKING:
-    from simulator.panel import PanelSimulator
+from simulator.state import PanelState
 
 RATE_HEADERS = web.RequestKey("rate_headers", dict[str, str])
 # The `{server}` binding's result: the server, or None when nothing matched.
@@ -36,13 +34,13 @@ BOUND = web.RequestKey("bound_server", tuple[SimServer | None])
 class Pipeline:
     """The panel's middleware, in each flavour's order."""
 
-    def __init__(self, sim: PanelSimulator) -> None:
-        """Guard `sim`."""
-        self.sim = sim
+    def __init__(self, panel: PanelState) -> None:
+        """Guard `panel`."""
+        self.panel = panel
 
     async def enter(self, request: web.Request, *, two_factor_exempt: bool = False) -> Any:
         """Run the middleware up to and including the account throttle; return the input."""
-        spec = self.sim.spec
+        spec = self.panel.spec
         if spec.is_legacy:
             return await self._legacy(request)
         if spec.is_pelican:
@@ -55,9 +53,9 @@ class Pipeline:
         data = await http.read_input(request)
         # Only 1.x puts RequireTwoFactorAuthentication on the API; Pelican registers it on its
         # Filament panels (app/Providers/Filament/PanelProvider.php) only.
-        sim = self.sim
-        two_factor = not spec.is_pelican and sim.require_2fa and not two_factor_exempt
-        if two_factor and not sim.account.two_factor_enabled:
+        panel = self.panel
+        two_factor = not spec.is_pelican and panel.require_2fa and not two_factor_exempt
+        if two_factor and not panel.account.two_factor_enabled:
             raise PanelError(400, "TwoFactorAuthRequiredException", errors.TWO_FACTOR)
         # 1.x: SubstituteClientBindings, before RequireClientApiKey and the throttle.
         self._lookup(request)
@@ -74,7 +72,7 @@ class Pipeline:
             raise PanelError(
                 401, "HttpException", errors.LEGACY_GENERIC, headers={"WWW-Authenticate": "Bearer"}
             )
-        if self.sim.key_type(token) != "client":
+        if self.panel.key_type(token) != "client":
             raise PanelError(403, "AccessDeniedHttpException", errors.LEGACY_GENERIC)
         # No IsValidJson in 0.7: a malformed body is just empty input.
         return await http.read_input(request, strict=False)
@@ -82,7 +80,7 @@ class Pipeline:
     def _key_type(self, request: web.Request) -> str | None:
         """Return the type of the request's bearer key, None when it is missing or unknown."""
         token = _bearer_token(request)
-        return self.sim.key_type(token) if token is not None else None
+        return self.panel.key_type(token) if token is not None else None
 
     def _lookup(self, request: web.Request) -> SimServer | None:
         """Resolve `{server}` once; 1.x and Pelican refuse an unknown one with 404."""
@@ -91,13 +89,13 @@ class Pipeline:
             return None
         if BOUND in request:
             return request[BOUND][0]
-        if self.sim.spec.is_legacy:
+        if self.panel.spec.is_legacy:
             # SubstituteClientApiBindings: `uuidShort` only, and null rather than a 404.
-            server = self.sim.servers.get(value)
+            server = self.panel.servers.get(value)
         else:
-            server = self.sim.find_server(value)
+            server = self.panel.find_server(value)
         request[BOUND] = (server,)
-        if server is None and not self.sim.spec.is_legacy:
+        if server is None and not self.panel.spec.is_legacy:
             raise PanelError(404, "NotFoundHttpException", errors.NOT_FOUND)
         return server
 
@@ -108,24 +106,24 @@ class Pipeline:
             # 0.7 AuthenticateClientAccess hands the null binding to
             # DaemonKeyProviderService::handle(Server $server): a TypeError, rendered as 500.
             raise PanelError(500, "FatalThrowableError", errors.LEGACY_GENERIC)
-        if server.access is Access.NONE and not self.sim.account.root_admin:
-            detail = errors.LEGACY_GENERIC if self.sim.spec.is_legacy else errors.NO_ACCESS
+        if server.access is Access.NONE and not self.panel.account.root_admin:
+            detail = errors.LEGACY_GENERIC if self.panel.spec.is_legacy else errors.NO_ACCESS
             raise PanelError(404, "NotFoundHttpException", detail)
         return server
 
     def check_state(self, server: SimServer, route: str) -> None:
         """Refuse servers in a conflicting state (AuthenticateServerAccess, 1.x and Pelican)."""
-        spec = self.sim.spec
+        spec = self.panel.spec
         # 0.7's client API checks no server state: its daemon refuses suspended servers.
         if spec.is_legacy or route == "view":
             return
         # Pelican translates the detail into the panel's locale; Pterodactyl's is English.
         detail = errors.conflict_detail(
-            server, self.sim.locale if spec.is_pelican else "en", pelican=spec.is_pelican
+            server, self.panel.locale if spec.is_pelican else "en", pelican=spec.is_pelican
         )
         if detail is None:
             return
-        admin_exempt = self.sim.account.root_admin and route == "websocket"
+        admin_exempt = self.panel.account.root_admin and route == "websocket"
         if not spec.is_pelican and (server.is_suspended or server.node_maintenance):
             # 1.x: suspension and maintenance refuse root admins too. Pelican dropped this in
             # 235c8fb ("allow admins to access suspended servers in client API").
@@ -135,23 +133,23 @@ class Pipeline:
 
     def authorize(self, server: SimServer, permission: str) -> None:
         """Raise the 403 of a FormRequest whose authorization fails."""
-        if not transformers.can(server, self.sim.account, permission):
+        if not transformers.can(server, self.panel.account, permission):
             raise PanelError(403, "AccessDeniedHttpException", errors.UNAUTHORIZED)
 
     # Throttles.
 
     def account_bucket(self, request: web.Request) -> str:
         """Return the account throttle's key."""
-        if self.sim.spec.old_laravel:
+        if self.panel.spec.old_laravel:
             # Laravel 5.7 keys by the session user, which API keys never have: by IP.
             return f"ip:{request.remote}"
         # One bucket per user, shared by all of the user's keys (RouteServiceProvider).
-        return f"user:{self.sim.account.uuid}"
+        return f"user:{self.panel.account.uuid}"
 
     def _throttle(self, request: web.Request) -> None:
         """Count the request against the account's limit; 429 when it is used up."""
-        sim = self.sim
-        decision = sim.limiter.hit(self.account_bucket(request), sim.rate_limit)
+        panel = self.panel
+        decision = panel.limiter.hit(self.account_bucket(request), panel.rate_limit)
         request[RATE_HEADERS] = decision.headers()
         if not decision.allowed:
             raise PanelError(
@@ -160,21 +158,21 @@ class Pipeline:
 
     def route_limit(self, request: web.Request, route: str, server: SimServer) -> None:
         """Apply a flavour's extra per-route throttle, nested inside the account's."""
-        sim = self.sim
-        limit = sim.spec.route_limits.get(route)
+        panel = self.panel
+        limit = panel.spec.route_limits.get(route)
         if limit is None:
             return
-        limiter = sim.limiter
+        limiter = panel.limiter
         if limit.per_server:
             bucket = f"{route}:server:{server.uuid}"
         else:
-            bucket = f"{route}:user:{sim.account.uuid}"
+            bucket = f"{route}:user:{panel.account.uuid}"
         decision = limiter.hit(bucket, limit.limit, limit.window_seconds)
-        if sim.spec.old_laravel:
+        if panel.spec.old_laravel:
             # Laravel 5.7's Routing\Pipeline renders the inner throttle's 429 into a response,
             # and the outer throttle's addHeaders() overwrites Limit and Remaining (the
             # account's, counted after both hits); Retry-After and Reset stay the inner one's.
-            account = limiter.peek(self.account_bucket(request), sim.rate_limit).headers()
+            account = limiter.peek(self.account_bucket(request), panel.rate_limit).headers()
             if not decision.allowed:
                 raise PanelError(
                     429,

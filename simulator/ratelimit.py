@@ -1,4 +1,4 @@
-"""Laravel-style fixed-window rate limiting (ThrottleRequests, doc section 9)."""
+"""Laravel-style fixed-window rate limiting (ThrottleRequests)."""
 
 from dataclasses import dataclass
 import math

@@ -4,7 +4,15 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
+import string
 from typing import Any
+
+from simulator.models import Account, SimServer
+
+# Seconds a websocket token minted by GET /websocket stays valid (the panel: 10 minutes).
+TOKEN_LIFETIME = 600.0
+_RANDOM_ALPHABET = string.ascii_letters + string.digits
 
 
 def _b64(data: bytes) -> str:
@@ -41,3 +49,47 @@ def decode(token: str, secret: str) -> dict[str, Any]:
     if not isinstance(claims, dict):
         raise TypeError("claims are not an object")
     return claims
+
+
+def mint_token(
+    *,
+    server: SimServer,
+    account: Account,
+    permissions: list[str],
+    panel_url: str,
+    node_url: str,
+    now_unix: float,
+    secret: str,
+    lifetime: float = TOKEN_LIFETIME,
+    pelican: bool = False,
+) -> str:
+    """Return a websocket JWT with NodeJWTService's claims, valid for `lifetime` (10 minutes).
+
+    pterodactyl/panel app/Services/Nodes/NodeJWTService.php@v1.11.8: jti = md5(user.id . uuid),
+    `user_id` (deprecated) claim. pelican-dev/panel NodeJWTService.php@HEAD: jti = sha256(…),
+    no `user_id`, `scope` "websocket" (NodeJwtScope::Websocket). Both put `jti` in the header
+    too and a 16-character `unique_id` (Str::random()).
+    """
+    issued = int(now_unix)
+    identified_by = f"{account.id}{server.uuid}".encode()
+    if pelican:
+        jti = hashlib.sha256(identified_by).hexdigest()
+    else:
+        jti = hashlib.md5(identified_by, usedforsecurity=False).hexdigest()
+    claims: dict[str, Any] = {
+        "iss": panel_url,
+        "aud": [node_url],
+        "jti": jti,
+        "iat": issued,
+        "nbf": issued - 300,
+        "exp": issued + int(lifetime),
+        "server_uuid": server.uuid,
+        "permissions": permissions,
+        "user_uuid": account.uuid,
+    }
+    if pelican:
+        claims["scope"] = "websocket"
+    else:
+        claims["user_id"] = account.id
+    claims["unique_id"] = "".join(secrets.choice(_RANDOM_ALPHABET) for _ in range(16))
+    return encode(claims, secret, jti=jti)

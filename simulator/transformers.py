@@ -155,7 +155,7 @@ def server_object(server: SimServer, spec: FlavorSpec, account: Account) -> dict
 
 
 def account_object(spec: FlavorSpec, account: Account) -> dict[str, Any]:
-    """Return GET /api/client/account (doc sections 3 and 12)."""
+    """Return GET /api/client/account (AccountTransformer)."""
     if spec.flavor is Flavor.PELICAN:
         digest = hashlib.md5(account.email.lower().encode(), usedforsecurity=False).hexdigest()
         attributes: dict[str, Any] = {
@@ -184,7 +184,7 @@ def account_object(spec: FlavorSpec, account: Account) -> dict[str, Any]:
 
 
 def resources_object(stats: Stats, server: SimServer) -> dict[str, Any]:
-    """Return GET …/resources (StatsTransformer, doc section 5)."""
+    """Return GET …/resources (StatsTransformer)."""
     return {
         "object": "stats",
         "attributes": {

@@ -1,35 +1,27 @@
-"""The wings side: websocket tokens and URLs, and the console websocket itself (doc section 10).
+"""Wings: the node's console websocket for every server, served beside the panel.
 
 The socket follows pterodactyl/wings v1.11.11 (Pterodactyl flavours) and pelican-dev/wings
 (Pelican flavour). Inbound frames are handled in `wings_protocol`, the events Wings sends on
-its own (status, stats, console, token expiry, crashes) in `wings_events`.
+its own (status, stats, console, token expiry, crashes) in `wings_events`, token checks in
+`wings_auth`.
 """
 
 import asyncio
 from collections import Counter, deque
 import contextlib
-from dataclasses import dataclass, field
-import hashlib
-import json
 import math
-import secrets
-import string
 import sys
-from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from simulator import tokens
-from simulator.models import Account, PowerState, SimServer
+from simulator.models import SimServer
+from simulator.state import PanelState
+from simulator.wings_auth import may_receive, token_problem
+from simulator.wings_connection import WingsConnection
 from simulator.wings_events import WingsPump
-from simulator.wings_protocol import TokenBucket, WingsProtocol, has_permission, parse_frame
+from simulator.wings_node import WingsSettings
+from simulator.wings_protocol import WingsProtocol, parse_frame
 
-if TYPE_CHECKING:
-    from simulator.panel import PanelSimulator
-
-__all__ = ["Wings", "WingsConnection", "WingsSettings", "has_permission", "mint_token"]
-
-TOKEN_LIFETIME = 600.0
 WEBSOCKET_PATH = "/api/servers/{uuid}/ws"
 # Wings' own routes; the panel's are under /api/client and /api/application.
 WINGS_PREFIX = "/api/servers/"
@@ -42,147 +34,24 @@ PELICAN_READ_LIMIT = 4096
 # pelican-dev/wings router/router_server_ws.go: non-text frames and frames over 32 768 bytes
 # are dropped (unreachable past the read limit, kept for fidelity).
 PELICAN_FRAME_LIMIT = 32_768
-_RANDOM_ALPHABET = string.ascii_letters + string.digits
 
 
 def websocket_url(host: str, server: SimServer, *, secure: bool = False) -> str:
     """Return the socket URL for a server; the simulator plays the node on its own port."""
-    # Nodes behind TLS get wss:// (doc section 10).
+    # WebsocketController turns the node's https:// into wss:// and http:// into ws://.
     scheme = "wss" if secure else "ws"
     return f"{scheme}://{host}{WEBSOCKET_PATH.format(uuid=server.uuid)}"
-
-
-def mint_token(
-    *,
-    server: SimServer,
-    account: Account,
-    permissions: list[str],
-    panel_url: str,
-    node_url: str,
-    now_unix: float,
-    secret: str,
-    lifetime: float = TOKEN_LIFETIME,
-    pelican: bool = False,
-) -> str:
-    """Return a websocket JWT with NodeJWTService's claims, valid for `lifetime` (10 minutes).
-
-    pterodactyl/panel app/Services/Nodes/NodeJWTService.php@v1.11.8: jti = md5(user.id . uuid),
-    `user_id` (deprecated) claim. pelican-dev/panel NodeJWTService.php@HEAD: jti = sha256(…),
-    no `user_id`, `scope` "websocket" (NodeJwtScope::Websocket). Both put `jti` in the header
-    too and a 16-character `unique_id` (Str::random()).
-    """
-    issued = int(now_unix)
-    identified_by = f"{account.id}{server.uuid}".encode()
-    if pelican:
-        jti = hashlib.sha256(identified_by).hexdigest()
-    else:
-        jti = hashlib.md5(identified_by, usedforsecurity=False).hexdigest()
-    claims: dict[str, Any] = {
-        "iss": panel_url,
-        "aud": [node_url],
-        "jti": jti,
-        "iat": issued,
-        "nbf": issued - 300,
-        "exp": issued + int(lifetime),
-        "server_uuid": server.uuid,
-        "permissions": permissions,
-        "user_uuid": account.uuid,
-    }
-    if pelican:
-        claims["scope"] = "websocket"
-    else:
-        claims["user_id"] = account.id
-    claims["unique_id"] = "".join(secrets.choice(_RANDOM_ALPHABET) for _ in range(16))
-    return tokens.encode(claims, secret, jti=jti)
-
-
-@dataclass(slots=True)
-class WingsSettings:
-    """Timing of the simulated node in real seconds (not the sim clock); tests shrink it."""
-
-    # One `stats` per interval while the container is up (Docker's stats stream: ~1 s).
-    stats_interval: float = 1.0
-    # How often each socket's token is checked for `token expiring` / `token expired`.
-    token_check_interval: float = 30.0
-    # How often the lazy power model is sampled for `status` events.
-    state_check_interval: float = 0.1
-    # Simulated game chatter while running; None for none.
-    console_interval: float | None = 15.0
-    # `send logs` replays this many lines (websocket_log_count).
-    log_lines: int = 150
-    # Wings' `remote` (the panel URL the Origin must equal); None: the panel's APP_URL, which
-    # the panel writes into the node's configuration (Node::getConfiguration).
-    remote: str | None = None
-    # Origins accepted besides `remote` (Wings' allowed_origins; "*" accepts any).
-    allowed_origins: list[str] = field(default_factory=list)
-    # False plays a hung node: pings go unanswered.
-    answer_pings: bool = True
-    # False: `auth` frames go unanswered (a test control; real Wings always answers).
-    answer_auth: bool = True
-    # The node token Wings verifies with (config.yml `token`); None: the one the panel signs
-    # with. Another one plays a node reconfigured behind the panel's back.
-    node_token: str | None = None
-    # config.go CrashDetection: enabled, detect_clean_exit_as_crash, timeout (sim seconds).
-    crash_detection: bool = True
-    detect_clean_exit_as_crash: bool = True
-    crash_timeout: int = 60
-
-
-@dataclass(eq=False)
-class WingsConnection:
-    """One open console socket and what Wings remembers about it (router/websocket Handler)."""
-
-    server: SimServer
-    socket: web.WebSocketResponse
-    request: web.Request
-    outbox: asyncio.Queue[str | tuple[int, bytes] | None] = field(default_factory=asyncio.Queue)
-    # The accepted token (None until an `auth` succeeds; a refused one keeps the previous).
-    permissions: list[str] | None = None
-    expires_at: int = 0
-    issued_at: int | None = None
-    token_server: str = ""
-    scopes: list[str] = field(default_factory=list)
-    last_state: PowerState | None = None
-    next_token_check: float = 0.0
-    writer: asyncio.Task[None] | None = None
-    # Pelican's inbound limiters (router/websocket/limiter.go, router/router_server_ws.go).
-    buckets: dict[str, TokenBucket] = field(default_factory=dict)
-    throttles: dict[str, bool] = field(default_factory=dict)
-    global_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(5.0, 10))
-    global_throttled: bool = False
-
-    @property
-    def authenticated(self) -> bool:
-        """Return whether a token was accepted on this socket (listeners are registered)."""
-        return self.permissions is not None
-
-    def send(self, event: str, *args: str) -> None:
-        """Queue a frame as unsafeSendJson writes it; the writer task sends frames in order."""
-        # router/websocket/message.go: `Args []string json:"args,omitempty"`.
-        frame: dict[str, Any] = {"event": event}
-        if args:
-            frame["args"] = list(args)
-        self.outbox.put_nowait(json.dumps(frame))
-
-    def accept(self, claims: dict[str, Any]) -> None:
-        """Make `claims` the socket's token (Handler.setJwt)."""
-        self.permissions = [str(p) for p in claims.get("permissions") or []]
-        self.expires_at = int(claims["exp"])
-        iat = claims.get("iat")
-        self.issued_at = int(iat) if isinstance(iat, int | float) else None
-        self.token_server = str(claims.get("server_uuid", ""))
-        self.scopes = str(claims.get("scope", "")).split(" ")
 
 
 class Wings:
     """The node daemon's console websocket for every server of the simulator."""
 
-    def __init__(self, sim: PanelSimulator, settings: WingsSettings | None = None) -> None:
-        """Serve `sim`'s servers."""
-        self.sim = sim
+    def __init__(self, panel: PanelState, settings: WingsSettings | None = None) -> None:
+        """Serve `panel`'s servers."""
+        self.panel = panel
         self.settings = settings or WingsSettings()
         # router/tokens/websocket.go: tokens issued before Wings booted are denylisted.
-        self.booted_at = math.floor(sim.unix_time())
+        self.booted_at = math.floor(panel.unix_time())
         self.connections: list[WingsConnection] = []
         # Sockets accepted per server identifier, while the server exists.
         self.connects: Counter[str] = Counter()
@@ -199,7 +68,7 @@ class Wings:
     @property
     def pelican(self) -> bool:
         """Return whether this node runs pelican-dev/wings."""
-        return self.sim.spec.is_pelican
+        return self.panel.spec.is_pelican
 
     # Test controls.
 
@@ -215,7 +84,7 @@ class Wings:
 
     def console_line(self, identifier: str, line: str) -> None:
         """Print a line on a server's console: kept for `send logs`, sent to its sockets."""
-        server = self.sim.server(identifier)
+        server = self.panel.server(identifier)
         self.log(server).append(line)
         self.broadcast(server, "console output", line)
 
@@ -225,21 +94,23 @@ class Wings:
             if connection.server is server and connection.authenticated:
                 self.send_json(connection, event, *args)
 
+    def token_problem(self, connection: WingsConnection) -> str | None:
+        """Return why the socket's token is not valid now (Handler.TokenValid), or None."""
+        return token_problem(
+            connection,
+            now_unix=self.panel.unix_time(),
+            booted_at=self.booted_at,
+            pelican=self.pelican,
+        )
+
     def send_json(self, connection: WingsConnection, event: str, *args: str) -> None:
         """Send an event the way Handler.SendJson does: `jwt error` instead if the token fails."""
         # router/websocket/websocket.go SendJson: TokenValid() first, then permission filters.
-        problem = self.protocol.token_problem(connection)
+        problem = self.token_problem(connection)
         if problem is not None:
             connection.send("jwt error", problem)
-            return
-        permitted = connection.permissions or []
-        if event == "install output" and not has_permission(permitted, "admin.websocket.install"):
-            return
-        if event.startswith("backup completed") and not has_permission(permitted, "backup.read"):
-            return
-        if event == "transfer logs" and not has_permission(permitted, "admin.websocket.transfer"):
-            return
-        connection.send(event, *args)
+        elif may_receive(connection.permissions or [], event):
+            connection.send(event, *args)
 
     def send_raw(self, identifier: str, text: str) -> None:
         """Send any text frame (even malformed) to every socket of a server."""
@@ -258,7 +129,7 @@ class Wings:
 
         0 (or less) means already expired: the check then sends `jwt error`.
         """
-        now_unix = self.sim.unix_time()
+        now_unix = self.panel.unix_time()
         exp = math.floor(now_unix + remaining) - (1 if remaining <= 0 else 0)
         for connection in self.connections:
             if _is_for(connection, identifier) and connection.authenticated:
@@ -268,7 +139,7 @@ class Wings:
 
     def crash(self, identifier: str, *, exit_code: int = 1, oom: bool = False) -> bool:
         """Make a server's process exit on its own; see WingsPump.crash."""
-        return self.pump.crash(self.sim.server(identifier), exit_code=exit_code, oom=oom)
+        return self.pump.crash(self.panel.server(identifier), exit_code=exit_code, oom=oom)
 
     def server_deleted(self, server: SimServer) -> None:
         """Wings' DELETE /api/servers/:server: `deleted`, then close its sockets."""
@@ -337,7 +208,7 @@ class Wings:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """GET /api/servers/{uuid}/ws: check the Origin, upgrade, then serve frames."""
-        server = self.sim.find_server(request.match_info["uuid"])
+        server = self.panel.find_server(request.match_info["uuid"])
         if server is None or len(request.match_info["uuid"]) == 8:
             return web.json_response(
                 {"error": "The requested resource does not exist."}, status=404
@@ -373,7 +244,7 @@ class Wings:
     def _origin_allowed(self, origin: str | None) -> bool:
         """Return whether Wings' CheckOrigin passes: the panel URL or an allowed origin."""
         # An exact comparison (router/websocket/websocket.go, CheckOrigin): no slash is dropped.
-        allowed = {self.settings.remote or self.sim.panel_url(), *self.settings.allowed_origins}
+        allowed = {self.settings.remote or self.panel.panel_url(), *self.settings.allowed_origins}
         return "*" in allowed or (origin is not None and origin in allowed)
 
     def _register(self, connection: WingsConnection) -> None:

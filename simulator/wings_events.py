@@ -9,12 +9,11 @@ router/websocket/listeners.go; pelican-dev/wings@HEAD the same files.
 from collections import Counter
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator.models import MIB, PowerSignal, PowerState, SimServer
-
-if TYPE_CHECKING:
-    from simulator.wings import Wings, WingsConnection
+from simulator.wings_connection import WingsConnection
+from simulator.wings_node import WingsNode
 
 # listeners.go listenForExpiration: `token expiring` when this many seconds or fewer remain.
 EXPIRING_WITHIN = 60
@@ -81,12 +80,42 @@ def memory_limit_bytes(memory_mb: int) -> int:
     return round(memory_mb * multiplier * 1_000_000)
 
 
+def stats_json(server: SimServer, *, pelican: bool, reset: bool = False) -> str:
+    """Return the `stats` argument: server/resources.go ResourceUsage as Wings marshals it.
+
+    `reset` gives ResourceUsage.Reset()'s values (offline; memory, cpu, uptime, network
+    and Pelican's disk_io zeroed; limit and disk kept).
+    """
+    stats = server.stats()
+    up = not reset and stats.state is not PowerState.OFFLINE
+    seconds = stats.uptime / 1000 if up else 0.0
+    body: dict[str, Any] = {
+        "memory_bytes": stats.memory_bytes if up else 0,
+        "memory_limit_bytes": memory_limit_bytes(server.limits.memory),
+        "cpu_absolute": stats.cpu_absolute if up else 0.0,
+        "network": {
+            "rx_bytes": stats.network_rx_bytes if up else 0,
+            "tx_bytes": stats.network_tx_bytes if up else 0,
+        },
+    }
+    if pelican:
+        # pelican-dev/wings environment/stats.go: DiskIo after Network.
+        body["disk_io"] = {
+            "read_bytes": int(DISK_READ_RATE * seconds),
+            "write_bytes": int(DISK_WRITE_RATE * seconds),
+        }
+    body["uptime"] = stats.uptime if up else 0
+    body["state"] = (PowerState.OFFLINE if reset else stats.state).value
+    body["disk_bytes"] = stats.disk_bytes
+    return json.dumps(body)
+
+
 class WingsPump:
     """Publishes server events to the sockets of one simulated node."""
 
-    def __init__(self, wings: Wings) -> None:
-        """Serve `wings`' sockets."""
-        self.wings = wings
+    def __init__(self, node: WingsNode) -> None:
+        """Serve `node`'s sockets."""
+        self.node = node
         self._observed: dict[str, PowerState] = {}
         self._next_stats: dict[str, float] = {}
         self._next_chatter: dict[str, float] = {}
@@ -99,47 +128,18 @@ class WingsPump:
         for kept in (self._next_stats, self._next_chatter, self._chatter_index, self._last_crash):
             kept.pop(identifier, None)
 
-    def stats_json(self, server: SimServer, *, reset: bool = False) -> str:
-        """Return the `stats` argument: server/resources.go ResourceUsage as Wings marshals it.
-
-        `reset` gives ResourceUsage.Reset()'s values (offline; memory, cpu, uptime, network
-        and Pelican's disk_io zeroed; limit and disk kept).
-        """
-        stats = server.stats()
-        up = not reset and stats.state is not PowerState.OFFLINE
-        seconds = stats.uptime / 1000 if up else 0.0
-        body: dict[str, Any] = {
-            "memory_bytes": stats.memory_bytes if up else 0,
-            "memory_limit_bytes": memory_limit_bytes(server.limits.memory),
-            "cpu_absolute": stats.cpu_absolute if up else 0.0,
-            "network": {
-                "rx_bytes": stats.network_rx_bytes if up else 0,
-                "tx_bytes": stats.network_tx_bytes if up else 0,
-            },
-        }
-        if self.wings.pelican:
-            # pelican-dev/wings environment/stats.go: DiskIo after Network.
-            body["disk_io"] = {
-                "read_bytes": int(DISK_READ_RATE * seconds),
-                "write_bytes": int(DISK_WRITE_RATE * seconds),
-            }
-        body["uptime"] = stats.uptime if up else 0
-        body["state"] = (PowerState.OFFLINE if reset else stats.state).value
-        body["disk_bytes"] = stats.disk_bytes
-        return json.dumps(body)
-
     # Sampling.
 
     def tick(self, now: float) -> None:
         """Do whatever is due now for every server with a socket open."""
-        wings = self.wings
-        servers = {c.server.identifier: c.server for c in wings.connections}
+        node = self.node
+        servers = {c.server.identifier: c.server for c in node.connections}
         for identifier in set(self._observed) - set(servers):
             # Nobody watched it for a while: the next look starts fresh.
             del self._observed[identifier]
         for server in servers.values():
             self._observe(server, now)
-        for connection in list(wings.connections):
+        for connection in list(node.connections):
             if connection.authenticated and now >= connection.next_token_check:
                 self._check_token(connection, now)
 
@@ -157,9 +157,9 @@ class WingsPump:
                 self._enter(server, step_from, step)
         if state is not PowerState.OFFLINE and now >= self._next_stats.get(key, 0.0):
             # environment/docker/stats.go pollResources: one frame per Docker stats frame.
-            self._next_stats[key] = now + self.wings.settings.stats_interval
-            self.wings.broadcast(server, "stats", self.stats_json(server))
-        interval = self.wings.settings.console_interval
+            self._next_stats[key] = now + self.node.settings.stats_interval
+            self.node.broadcast(server, "stats", stats_json(server, pelican=self.node.pelican))
+        interval = self.node.settings.console_interval
         if (
             state is PowerState.RUNNING
             and interval is not None
@@ -169,25 +169,25 @@ class WingsPump:
             lines = _CHATTER.get(server.game, _GENERIC_CHATTER)
             index = self._chatter_index[key]
             self._chatter_index[key] += 1
-            self.wings.console_line(key, lines[index % len(lines)])
+            self.node.console_line(key, lines[index % len(lines)])
 
     def _enter(self, server: SimServer, previous: PowerState, state: PowerState) -> None:
         """Publish one state change as Wings does."""
-        wings = self.wings
+        node = self.node
         if state is PowerState.STARTING and previous is PowerState.OFFLINE:
             # server/power.go onBeforeStart prints these before Environment.Start -> starting.
             for text in self._pre_boot_lines(server):
-                wings.broadcast(server, "console output", daemon_line(text, pelican=wings.pelican))
+                node.broadcast(server, "console output", daemon_line(text, pelican=node.pelican))
         self._status(server, state)
         if state is PowerState.OFFLINE:
             # server/server.go OnStateChange: offline -> resources.Reset(), publish stats.
-            wings.broadcast(server, "stats", self.stats_json(server, reset=True))
+            node.broadcast(server, "stats", stats_json(server, pelican=node.pelican, reset=True))
         game_lines = {
             PowerState.STARTING: _BOOT_LINES.get(server.game, _GENERIC_BOOT),
             PowerState.RUNNING: _READY_LINES.get(server.game, _GENERIC_READY),
         }
         for line in game_lines.get(state, []):
-            wings.console_line(server.identifier, line)
+            node.console_line(server.identifier, line)
 
     def _status(self, server: SimServer, state: PowerState, *, catch_up: bool = False) -> None:
         """Publish `status` to listening sockets; each socket hears a state once.
@@ -195,23 +195,23 @@ class WingsPump:
         A socket whose token is invalid gets `jwt error` instead and the change is lost for it
         (SendJson), so a later re-auth does not resend it.
         """
-        for connection in self.wings.connections:
+        for connection in self.node.connections:
             if (
                 connection.server is server
                 and connection.authenticated
                 and connection.last_state is not state
             ):
                 connection.last_state = state
-                if catch_up and self.wings.protocol.token_problem(connection) is not None:
+                if catch_up and self.node.token_problem(connection) is not None:
                     continue
-                self.wings.send_json(connection, "status", state.value)
+                self.node.send_json(connection, "status", state.value)
 
     def _pre_boot_lines(self, server: SimServer) -> list[str]:
         """Return onBeforeStart's daemon lines (disk check only with a disk limit)."""
         lines = []
         if server.limits.disk > 0:
             # pelican-dev/wings writes this one in lower case.
-            check = "checking" if self.wings.pelican else "Checking"
+            check = "checking" if self.node.pelican else "Checking"
             lines.append(f"{check} server disk space usage, this could take a few seconds...")
         lines.append("Updating process configuration files...")
         # config.go CheckPermissionsOnBoot defaults to true.
@@ -222,15 +222,15 @@ class WingsPump:
 
     def _check_token(self, connection: WingsConnection, now: float) -> None:
         """listenForExpiration: `token expiring` at <= 60 s, `token expired` at <= 0 (SendJson)."""
-        connection.next_token_check = now + self.wings.settings.token_check_interval
+        connection.next_token_check = now + self.node.settings.token_check_interval
         # jwt.ExpirationTime.Unix() - time.Now().Unix(): whole seconds.
-        remaining = connection.expires_at - math.floor(self.wings.sim.unix_time())
+        remaining = connection.expires_at - math.floor(self.node.panel.unix_time())
         if remaining <= 0:
             # Only in the exp second itself is the token still valid: later ticks turn this
             # into `jwt error` "jwt: exp claim is invalid" (SendJson -> TokenValid).
-            self.wings.send_json(connection, "token expired")
+            self.node.send_json(connection, "token expired")
         elif remaining <= EXPIRING_WITHIN:
-            self.wings.send_json(connection, "token expiring")
+            self.node.send_json(connection, "token expiring")
 
     # Crashes.
 
@@ -248,18 +248,18 @@ class WingsPump:
         key = server.identifier
         if previous is PowerState.STOPPING:
             # Not a crash for Wings: the pump publishes the plain offline.
-            self.wings.wake()
+            self.node.wake()
             return True
         if key in self._observed:
             self._observed[key] = PowerState.OFFLINE
         self._enter(server, previous, PowerState.OFFLINE)
         self._handle_crash(server, exit_code, oom)
-        self.wings.wake()
+        self.node.wake()
         return True
 
     def _handle_crash(self, server: SimServer, exit_code: int, oom: bool) -> None:
         """Run server/crash.go handleServerCrash."""
-        settings = self.wings.settings
+        settings = self.node.settings
         if not settings.crash_detection:
             self._daemon(
                 server, "Aborting automatic restart, crash detection is disabled for this instance."
@@ -293,8 +293,8 @@ class WingsPump:
 
     def _daemon(self, server: SimServer, text: str) -> None:
         """Publish a daemon console line (not in the container log `send logs` reads)."""
-        line = daemon_line(text, pelican=self.wings.pelican)
-        self.wings.broadcast(server, "console output", line)
+        line = daemon_line(text, pelican=self.node.pelican)
+        self.node.broadcast(server, "console output", line)
 
 
 def _steps(previous: PowerState, state: PowerState) -> list[tuple[PowerState, PowerState]]:

@@ -1,33 +1,28 @@
 """Client -> Wings: what the simulated Wings does with each inbound console-socket frame.
 
-Sources: pterodactyl/wings router/websocket/websocket.go@v1.11.11 (HandleInbound,
-NewTokenPayload, SendErrorJson) and pelican-dev/wings router/websocket/websocket.go,
-limiter.go@HEAD (suspension check, per-event limits, `scope` claim).
+Sources: pterodactyl/wings router/websocket/websocket.go@v1.11.11 (HandleInbound, SendErrorJson)
+and pelican-dev/wings router/websocket/websocket.go, limiter.go@HEAD (suspension check,
+per-event limits). Token checks are in `wings_auth`.
 """
 
 import asyncio
 import json
-import math
-from typing import TYPE_CHECKING, Any
 import uuid
 
-from simulator import tokens
-from simulator.models import CONTAINER_UP, SIGNAL_PERMISSIONS, PowerSignal, PowerState, ServerStatus
+from simulator.models import (
+    CONTAINER_UP,
+    SIGNAL_PERMISSIONS,
+    PowerSignal,
+    PowerState,
+    ServerStatus,
+    SimServer,
+)
+from simulator.wings_auth import TokenRefusedError, has_permission, verify_token
+from simulator.wings_connection import TokenBucket, WingsConnection
+from simulator.wings_events import stats_json
+from simulator.wings_node import WingsNode
 
-if TYPE_CHECKING:
-    from simulator.models import SimServer
-    from simulator.wings import Wings, WingsConnection
-
-# Wings' error texts: router/websocket/websocket.go (Err*) and gbrlsnchs/jwt v3 validators.go.
-JWT_EXPIRED = "jwt: exp claim is invalid"
-JWT_MISSING = "jwt: no jwt present"
-JWT_UUID_MISMATCH = "jwt: server uuid mismatch"
-JWT_NO_CONNECT = "jwt: missing connect permission"
-JWT_DENYLISTED = "jwt: created too far in past (denylist)"
-# gbrlsnchs/jwt v3 (raw_token.go, hmac_sha.go): not JWT errors for IsJwtError, so the client
-# only ever sees GENERIC_DAEMON_ERROR for them (unless its token has admin.websocket.errors).
-JWT_BAD_SIGNATURE = "jwt: HMAC verification failed"
-JWT_MALFORMED = "jwt: malformed token"
+# Handler.SendErrorJson's text for an error the token may not read (admin.websocket.errors).
 GENERIC_DAEMON_ERROR = "an unexpected error was encountered while handling this request"
 # server/errors.go and server/power.go HandlePowerAction.
 ERR_IS_RUNNING = "server is running"
@@ -46,79 +41,40 @@ _LIMITS: dict[str, tuple[float, int]] = {
 _DEFAULT_LIMIT = (1.0, 4)
 
 
-def has_permission(permissions: list[str], permission: str) -> bool:
-    """Return Wings' HasPermission: an exact match, or `*` for anything but admin permissions."""
-    return any(
-        granted == permission or (granted == "*" and not permission.startswith("admin"))
-        for granted in permissions
-    )
-
-
 def error_event(message: str) -> str:
     """Return Handler.GetErrorMessage's text: a fresh random error id, then the message."""
     return f"Error Event [{uuid.uuid4()}]: {message}"
 
 
-class TokenRefusedError(Exception):
-    """A token NewTokenPayload refuses; `jwt` tells IsJwtError's answer."""
-
-    def __init__(self, message: str, *, jwt: bool) -> None:
-        """Keep the error text and its kind."""
-        super().__init__(message)
-        self.message = message
-        self.jwt = jwt
-
-
-class TokenBucket:
-    """golang.org/x/time/rate.Limiter: `rate` tokens per second, `burst` at most, full at first."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        """Start full."""
-        self.rate = rate
-        self.burst = burst
-        self.tokens = float(burst)
-        self.last: float | None = None
-
-    def allow(self, now: float) -> bool:
-        """Take a token if one is there."""
-        if self.last is not None:
-            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
 class WingsProtocol:
     """HandleInbound for every socket of one simulated node."""
 
-    def __init__(self, wings: Wings) -> None:
-        """Serve `wings`' sockets."""
-        self.wings = wings
+    def __init__(self, node: WingsNode) -> None:
+        """Serve `node`'s sockets."""
+        self.node = node
 
     def inbound(self, connection: WingsConnection, event: str, args: list[str]) -> None:
         """Handle one client event the way router/websocket HandleInbound does."""
-        wings = self.wings
-        if wings.pelican:
+        node = self.node
+        if node.pelican:
             # pelican-dev/wings: any frame on a suspended server's socket ends it
             # (ErrSuspended -> cancel() -> Connection.Close(), no close frame).
             if connection.server.is_suspended:
-                wings.drop_connection(connection)
+                node.drop_connection(connection)
                 return
             if self._throttled(connection, event):
                 return
         if event != "auth":
-            problem = self.token_problem(connection)
+            problem = node.token_problem(connection)
             if problem is not None:
                 # Bare text: HandleInbound's own unsafeSendJson, not SendErrorJson.
                 connection.send("jwt error", problem)
                 return
         if event == "auth":
-            if wings.settings.answer_auth:
+            if node.settings.answer_auth:
                 self._authenticate(connection, "".join(args))
         elif event == "send stats":
-            wings.send_json(connection, "stats", wings.pump.stats_json(connection.server))
+            node.send_json(connection, "stats", stats_json(connection.server, pelican=node.pelican))
         elif event == "send logs":
             self._send_logs(connection)
         elif event == "send command":
@@ -134,34 +90,19 @@ class WingsProtocol:
         permitted = has_permission(connection.permissions or [], "admin.websocket.errors")
         connection.send("daemon error", error_event(message if permitted else GENERIC_DAEMON_ERROR))
 
-    def token_problem(self, connection: WingsConnection) -> str | None:
-        """Return why the socket's token is not valid now (Handler.TokenValid), or None."""
-        if connection.permissions is None:
-            return JWT_MISSING
-        # gbrlsnchs/jwt v3 ExpirationTimeValidator: NumericDate(now) (whole seconds) after exp.
-        if math.floor(self.wings.sim.unix_time()) > connection.expires_at:
-            return JWT_EXPIRED
-        if self.denylisted(connection.issued_at):
-            return JWT_DENYLISTED
-        if not has_permission(connection.permissions, "websocket.connect") or (
-            self.wings.pelican and "websocket" not in connection.scopes
-        ):
-            return JWT_NO_CONNECT
-        if connection.token_server != connection.server.uuid:
-            return JWT_UUID_MISMATCH
-        return None
-
-    def denylisted(self, issued_at: int | None) -> bool:
-        """Return WebsocketPayload.Denylisted(): no `iat`, or issued before Wings booted."""
-        return issued_at is None or issued_at < self.wings.booted_at
-
     # Events.
 
     def _authenticate(self, connection: WingsConnection, token: str) -> None:
         """Accept a token; the first accepted token also gets the status (and offline stats)."""
-        wings = self.wings
+        node = self.node
         try:
-            claims = self._verify(token)
+            claims = verify_token(
+                token,
+                secret=node.settings.node_token or node.panel.node_token,
+                now_unix=node.panel.unix_time(),
+                booted_at=node.booted_at,
+                pelican=node.pelican,
+            )
         except TokenRefusedError as err:
             # The previous token (if any) stays in force.
             self.send_error(connection, err.message, jwt=err.jwt)
@@ -174,51 +115,26 @@ class WingsProtocol:
             return
         server = connection.server
         connection.next_token_check = (
-            asyncio.get_running_loop().time() + wings.settings.token_check_interval
+            asyncio.get_running_loop().time() + node.settings.token_check_interval
         )
         state = server.power_state
         connection.last_state = state
         # The server uuid is not checked here: SendJson's TokenValid reports a mismatch.
-        wings.send_json(connection, "status", state.value)
+        node.send_json(connection, "status", state.value)
         if (
             state is PowerState.OFFLINE
             and server.status is not ServerStatus.INSTALLING
             and not server.is_transferring
         ):
-            wings.send_json(connection, "stats", wings.pump.stats_json(server))
-
-    def _verify(self, token: str) -> dict[str, Any]:
-        """Return a token's claims (NewTokenPayload) or raise TokenRefusedError (Wings' text)."""
-        try:
-            claims = tokens.decode(
-                token, self.wings.settings.node_token or self.wings.sim.node_token
-            )
-        except TypeError, ValueError:
-            message = JWT_MALFORMED if token.count(".") != 2 else JWT_BAD_SIGNATURE
-            raise TokenRefusedError(message, jwt=False) from None
-        exp = claims.get("exp")
-        if not isinstance(exp, int | float) or math.floor(self.wings.sim.unix_time()) > exp:
-            raise TokenRefusedError(JWT_EXPIRED, jwt=True)
-        iat = claims.get("iat")
-        if self.denylisted(int(iat) if isinstance(iat, int | float) else None):
-            raise TokenRefusedError(JWT_DENYLISTED, jwt=True)
-        permissions = claims.get("permissions")
-        scopes = str(claims.get("scope", "")).split(" ")
-        if (
-            not isinstance(permissions, list)
-            or not has_permission([str(p) for p in permissions], "websocket.connect")
-            or (self.wings.pelican and "websocket" not in scopes)
-        ):
-            raise TokenRefusedError(JWT_NO_CONNECT, jwt=True)
-        return claims
+            node.send_json(connection, "stats", stats_json(server, pelican=node.pelican))
 
     def _send_logs(self, connection: WingsConnection) -> None:
         """Replay recent console lines; Wings does so only while the container runs."""
         server = connection.server
         if server.power_state not in CONTAINER_UP:
             return
-        for line in list(self.wings.log(server))[-self.wings.settings.log_lines :]:
-            self.wings.send_json(connection, "console output", line)
+        for line in list(self.node.log(server))[-self.node.settings.log_lines :]:
+            self.node.send_json(connection, "console output", line)
 
     def _command(self, connection: WingsConnection, args: list[str]) -> None:
         """Run a console command: needs control.console, ignored while offline."""
@@ -236,9 +152,9 @@ class WingsProtocol:
         error = self._power(connection.server, action)
         if error is None:
             return
-        if error == ERR_SUSPENDED and self.wings.pelican:
+        if error == ERR_SUSPENDED and self.node.pelican:
             # pelican-dev/wings router/router_server_ws.go: ErrSuspended -> cancel().
-            self.wings.drop_connection(connection)
+            self.node.drop_connection(connection)
             return
         self.send_error(connection, error, jwt=False)
 
@@ -259,10 +175,10 @@ class WingsProtocol:
             # onBeforeStart refuses after Sync(); a restart has already stopped the process.
             if action == "restart":
                 server.apply_signal(PowerSignal.STOP)
-                self.wings.wake()
+                self.node.wake()
             return ERR_SUSPENDED
         server.apply_signal(PowerSignal(action))
-        self.wings.wake()
+        self.node.wake()
         return None
 
     def _throttled(self, connection: WingsConnection, event: str) -> bool:

@@ -1,4 +1,4 @@
-"""Authentication, key types, Accept negotiation and 2FA (doc section 1)."""
+"""Authentication, key types, Accept negotiation and 2FA."""
 
 import pytest
 

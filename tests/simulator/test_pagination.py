@@ -1,4 +1,4 @@
-"""GET /api/client pagination and filters (doc section 2)."""
+"""GET /api/client pagination and filters."""
 
 from tests.simulator.conftest import PanelClient, PanelFactory
 

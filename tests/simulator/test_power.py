@@ -1,4 +1,4 @@
-"""Power state machine, statistics, power and command endpoints (doc sections 5-7)."""
+"""Power state machine, statistics, power and command endpoints."""
 
 import pytest
 

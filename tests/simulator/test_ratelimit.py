@@ -1,4 +1,4 @@
-"""Rate limiting per user and per route (doc section 9)."""
+"""Rate limiting per user and per route."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Response shapes of each flavour, read against the panel source (doc sections 2-5, 12)."""
+"""Response shapes of each flavour, read against the panel source."""
 
 import re
 

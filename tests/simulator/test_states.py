@@ -1,4 +1,4 @@
-"""409 ServerStateConflictException causes and node problems (doc sections 4 and 5)."""
+"""409 ServerStateConflictException causes and node problems."""
 
 from collections.abc import Callable
 

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from simulator import Access, Flavor, ManualClock, PanelSimulator, PowerState, WingsSettings
-from simulator.wings import mint_token
+from simulator.tokens import mint_token
 
 from .conftest import PanelClient, PanelFactory
 
