@@ -62,6 +62,8 @@ class PushManager:
         self._limiters: dict[str, TokenLimiter] = {}
         # Servers whose Wings refused the Origin: polled, and named in a repair issue.
         self._origin_refused: set[str] = set()
+        # Who waits for a state of push: looked at again at every change of a socket.
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self._enabled = False
         self._session: aiohttp.ClientSession | None = None
 
@@ -74,6 +76,17 @@ class PushManager:
         """Return the server's socket state, None when it has no socket."""
         socket = self._sockets.get(identifier)
         return socket.state if socket is not None else None
+
+    async def async_wait_for(self, condition: Callable[[], bool]) -> None:
+        """Return once `condition()` holds, looking again at every change of a socket."""
+        if condition():
+            return
+        waiter = (condition, self._hass.loop.create_future())
+        self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        finally:
+            self._waiters.remove(waiter)
 
     async def async_start(self, identifiers: Collection[str]) -> None:
         """Open a socket for every server."""
@@ -123,10 +136,10 @@ class PushManager:
             session=self._websocket_session(),
         )
         self._sockets[identifier] = socket
-        # Unloading the entry or stopping Home Assistant cancels it, whatever else happens.
-        self._entry.async_create_background_task(
-            self._hass, socket.run(), f"{TASK_NAME} {identifier}"
-        )
+        # The socket's own task, not one of Home Assistant's: it never ends by itself, and waiting
+        # for Home Assistant's background tasks must not wait for it. async_stop() ends it, on
+        # unload and when Home Assistant stops.
+        socket.start()
 
     def _connection_changed(self, identifier: str, state: ConnectionState) -> None:
         """Tell the sink; a refused Origin goes to Repairs too: only the user can fix it."""
@@ -140,6 +153,9 @@ class PushManager:
                 len(self._origin_refused),
             )
         self._sink.push_connection(identifier, state)
+        for condition, waiter in self._waiters:
+            if not waiter.done() and condition():
+                waiter.set_result(None)
 
     def _websocket_session(self) -> aiohttp.ClientSession:
         """Return the session every socket of the entry opens in, created on first use."""
