@@ -9,8 +9,13 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
-from .entity import PterodactylEntity, async_add_server_entities
+from .coordinator import PterodactylConfigEntry
+from .entity import (
+    PterodactylEntity,
+    PterodactylEntityDescription,
+    async_add_server_entities,
+    power_known,
+)
 from .models import ServerData, ServerStatus
 
 # The coordinator fetches everything; entities only read its data.
@@ -18,12 +23,12 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PterodactylBinarySensorEntityDescription(BinarySensorEntityDescription):
+class PterodactylBinarySensorEntityDescription(
+    BinarySensorEntityDescription, PterodactylEntityDescription
+):
     """Describes a binary sensor of a game server."""
 
     value_fn: Callable[[ServerData], bool]
-    # Whether the server runs is unknown while its node is down; whether it is suspended is not.
-    needs_power_state: bool = False
 
 
 BINARY_SENSORS: tuple[PterodactylBinarySensorEntityDescription, ...] = (
@@ -32,7 +37,8 @@ BINARY_SENSORS: tuple[PterodactylBinarySensorEntityDescription, ...] = (
         translation_key="status",
         device_class=BinarySensorDeviceClass.RUNNING,
         value_fn=lambda data: data.status is ServerStatus.RUNNING,
-        needs_power_state=True,
+        # Whether the server runs is unknown while its node is down; whether it is suspended is not.
+        available_fn=power_known,
     ),
     PterodactylBinarySensorEntityDescription(
         key="suspended",
@@ -48,30 +54,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every server, now and as servers appear."""
-
-    def binary_sensors(
-        coordinator: PterodactylCoordinator, identifier: str
-    ) -> list[BinarySensorEntity]:
-        return [
-            PterodactylBinarySensorEntity(coordinator, identifier, description)
-            for description in BINARY_SENSORS
-        ]
-
-    async_add_server_entities(entry, async_add_entities, binary_sensors)
+    async_add_server_entities(
+        entry, async_add_entities, PterodactylBinarySensorEntity, BINARY_SENSORS
+    )
 
 
 class PterodactylBinarySensorEntity(PterodactylEntity, BinarySensorEntity):
     """A binary sensor of a game server."""
 
     entity_description: PterodactylBinarySensorEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return False for the running state while the server's node is unreachable."""
-        return super().available and (
-            not self.entity_description.needs_power_state or self.power_state_known
-        )
 
     @property
     @override

@@ -1,5 +1,6 @@
 """Buttons: start, stop, restart and force stop each game server."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import override
 
@@ -8,19 +9,26 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PowerSignal
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
-from .entity import PterodactylEntity, async_add_server_entities
+from .coordinator import PterodactylConfigEntry
+from .entity import (
+    PterodactylEntity,
+    PterodactylEntityDescription,
+    async_add_server_entities,
+    power_known,
+)
 from .helpers import translate_action_errors
+from .models import ServerData
 
 # One power request at a time: the panel answers each quickly, and a burst only hits its limit.
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class PterodactylButtonEntityDescription(ButtonEntityDescription):
-    """Describes a power button of a game server."""
+class PterodactylButtonEntityDescription(ButtonEntityDescription, PterodactylEntityDescription):
+    """Describes a power button of a game server: usable while its power state is known."""
 
     signal: PowerSignal
+    available_fn: Callable[[ServerData], bool] = power_known
 
 
 BUTTONS: tuple[PterodactylButtonEntityDescription, ...] = (
@@ -49,25 +57,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the power buttons of every server, now and as servers appear."""
-
-    def buttons(coordinator: PterodactylCoordinator, identifier: str) -> list[ButtonEntity]:
-        return [
-            PterodactylButtonEntity(coordinator, identifier, description) for description in BUTTONS
-        ]
-
-    async_add_server_entities(entry, async_add_entities, buttons)
+    async_add_server_entities(entry, async_add_entities, PterodactylButtonEntity, BUTTONS)
 
 
 class PterodactylButtonEntity(PterodactylEntity, ButtonEntity):
     """A power button of a game server."""
 
     entity_description: PterodactylButtonEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return False while the server's power state is unknown (its node is down)."""
-        return super().available and self.power_state_known
 
     @override
     async def async_press(self) -> None:

@@ -1,10 +1,11 @@
 """Base entity: one device per game server, entities keyed like Home Assistant core's."""
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import override
 
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -14,16 +15,49 @@ from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .models import ServerData
 
 
+def always(_: object) -> bool:
+    """Return True: the entity exists on every panel, or has a value whenever its server does."""
+    return True
+
+
+def power_known(data: ServerData) -> bool:
+    """Return whether the panel can tell the server's power state (its node is up and free)."""
+    # A suspended or installing server is known to be off: its power entities stay available
+    # so that an action on it gets the panel's reason instead of being skipped silently.
+    return data.power_known
+
+
+def has_usage(data: ServerData) -> bool:
+    """Return whether the server's usage could be read (the state sensor says why not)."""
+    return data.utilization is not None
+
+
+def not_legacy(flavor: PanelFlavor | None) -> bool:
+    """Return whether the panel is newer than 0.7, which reports no network counters or uptime."""
+    return flavor is not PanelFlavor.LEGACY
+
+
+@dataclass(frozen=True, kw_only=True)
+class PterodactylEntityDescription(EntityDescription):
+    """What every entity of a game server says of itself."""
+
+    # Whether a panel of this flavour has the entity at all: none that is never known.
+    exists_fn: Callable[[PanelFlavor | None], bool] = always
+    # Whether the entity has a value now, beyond the panel answering and listing the server.
+    available_fn: Callable[[ServerData], bool] = always
+
+
 class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
     """An entity of one game server."""
 
     _attr_has_entity_name = True
+    entity_description: PterodactylEntityDescription
 
     def __init__(
         self,
         coordinator: PterodactylCoordinator,
         identifier: str,
-        description: EntityDescription,
+        description: PterodactylEntityDescription,
     ) -> None:
         """Attach the entity to its server's device."""
         super().__init__(coordinator)
@@ -59,24 +93,23 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
     @property
     @override
     def available(self) -> bool:
-        """Return True while the panel answers and still lists this server."""
-        return super().available and self.identifier in self.coordinator.data.servers
-
-    @property
-    def power_state_known(self) -> bool:
-        """Return False when the panel cannot tell the server's power state (node down or busy)."""
-        # A suspended or installing server is known to be off: its power entities stay available
-        # so that an action on it gets the panel's reason instead of being skipped silently.
-        return self.server_data.power_known
+        """Return True while the panel answers, lists this server, and the entity has a value."""
+        return (
+            super().available
+            and self.identifier in self.coordinator.data.servers
+            and self.entity_description.available_fn(self.server_data)
+        )
 
 
-def async_add_server_entities(
+def async_add_server_entities[D: PterodactylEntityDescription](
     entry: PterodactylConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    entities_for_server: Callable[[PterodactylCoordinator, str], Iterable[Entity]],
+    entity: Callable[[PterodactylCoordinator, str, D], PterodactylEntity],
+    descriptions: Iterable[D],
 ) -> None:
     """Add each server's entities now, and those of servers that appear on the panel later."""
     coordinator = entry.runtime_data
+    exist = [d for d in descriptions if d.exists_fn(coordinator.client.flavor)]
     known: set[str] = set()
 
     def add_new_servers() -> None:
@@ -87,9 +120,9 @@ def async_add_server_entities(
         known.update(new)
         if new:
             async_add_entities(
-                entity
+                entity(coordinator, identifier, description)
                 for identifier in new
-                for entity in entities_for_server(coordinator, identifier)
+                for description in exist
             )
 
     add_new_servers()

@@ -16,9 +16,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .api import PanelFlavor, Utilization
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
-from .entity import PterodactylEntity, async_add_server_entities
+from .api import Utilization
+from .coordinator import PterodactylConfigEntry
+from .entity import (
+    PterodactylEntity,
+    PterodactylEntityDescription,
+    async_add_server_entities,
+    has_usage,
+    not_legacy,
+)
 from .models import ServerData, ServerStatus
 
 # The coordinator fetches everything; entities only read its data.
@@ -26,15 +32,10 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PterodactylSensorEntityDescription(SensorEntityDescription):
+class PterodactylSensorEntityDescription(SensorEntityDescription, PterodactylEntityDescription):
     """Describes a sensor of a game server."""
 
     value_fn: Callable[[ServerData], StateType | datetime]
-    # Usage comes from the node and is missing while a server is suspended, installing or its
-    # node is down; limits and the state are known from the panel alone.
-    needs_usage: bool = True
-    # The 0.7 panel reports no network counters and no uptime: no entity that is never known.
-    on_legacy: bool = True
 
 
 def _usage[T](value_fn: Callable[[Utilization], T]) -> Callable[[ServerData], T | None]:
@@ -64,7 +65,6 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in ServerStatus],
         value_fn=lambda data: data.status.value,
-        needs_usage=False,
     ),
     PterodactylSensorEntityDescription(
         key="cpu_utilization",
@@ -74,6 +74,7 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=_usage(lambda usage: usage.cpu_percent),
+        available_fn=has_usage,
     ),
     _bytes(
         "memory_usage",
@@ -81,6 +82,7 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         2,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_usage(lambda usage: usage.memory_bytes),
+        available_fn=has_usage,
     ),
     _bytes(
         "disk_usage",
@@ -88,6 +90,7 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         2,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_usage(lambda usage: usage.disk_bytes),
+        available_fn=has_usage,
     ),
     # Counted since the container started; a restart resets them, which this class expects.
     _bytes(
@@ -97,7 +100,8 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
         value_fn=_usage(lambda usage: usage.network_rx_bytes),
-        on_legacy=False,
+        available_fn=has_usage,
+        exists_fn=not_legacy,
     ),
     _bytes(
         "network_outbound",
@@ -106,7 +110,8 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
         value_fn=_usage(lambda usage: usage.network_tx_bytes),
-        on_legacy=False,
+        available_fn=has_usage,
+        exists_fn=not_legacy,
     ),
     PterodactylSensorEntityDescription(
         key="uptime",
@@ -116,7 +121,8 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data: data.started_at,
-        on_legacy=False,
+        available_fn=has_usage,
+        exists_fn=not_legacy,
     ),
     # Limits are the panel's settings: 0 (unlimited) reads as unknown. Core gave them a state
     # class; keeping it spares upgraded installs a statistics repair.
@@ -129,7 +135,6 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.limits.cpu_percent,
-        needs_usage=False,
     ),
     _bytes(
         "memory_limit",
@@ -139,7 +144,6 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.limits.memory_bytes,
-        needs_usage=False,
     ),
     _bytes(
         "disk_limit",
@@ -149,7 +153,6 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.limits.disk_bytes,
-        needs_usage=False,
     ),
 )
 
@@ -160,30 +163,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every server, now and as servers appear."""
-
-    def sensors(coordinator: PterodactylCoordinator, identifier: str) -> list[SensorEntity]:
-        legacy = coordinator.client.flavor is PanelFlavor.LEGACY
-        return [
-            PterodactylSensorEntity(coordinator, identifier, description)
-            for description in SENSORS
-            if description.on_legacy or not legacy
-        ]
-
-    async_add_server_entities(entry, async_add_entities, sensors)
+    async_add_server_entities(entry, async_add_entities, PterodactylSensorEntity, SENSORS)
 
 
 class PterodactylSensorEntity(PterodactylEntity, SensorEntity):
     """A sensor of a game server."""
 
     entity_description: PterodactylSensorEntityDescription
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return False for usage while the panel cannot read it; the state sensor says why."""
-        return super().available and (
-            not self.entity_description.needs_usage or self.server_data.utilization is not None
-        )
 
     @property
     @override

@@ -1,5 +1,6 @@
 """The power switch: the main entity of each game server, named after it."""
 
+from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
@@ -7,15 +8,29 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PowerSignal
-from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
-from .entity import PterodactylEntity, async_add_server_entities
+from .coordinator import PterodactylConfigEntry
+from .entity import (
+    PterodactylEntity,
+    PterodactylEntityDescription,
+    async_add_server_entities,
+    power_known,
+)
 from .helpers import translate_action_errors
 from .models import ServerStatus
 
 # One power request at a time: the panel answers each quickly, and a burst only hits its limit.
 PARALLEL_UPDATES = 1
 
-POWER_SWITCH = SwitchEntityDescription(key="power", translation_key="power")
+
+@dataclass(frozen=True, kw_only=True)
+class PterodactylSwitchEntityDescription(SwitchEntityDescription, PterodactylEntityDescription):
+    """Describes the power switch of a game server."""
+
+
+# Usable while the server's power state is known (not while its node is down).
+POWER_SWITCH = PterodactylSwitchEntityDescription(
+    key="power", translation_key="power", available_fn=power_known
+)
 _ON = frozenset({ServerStatus.STARTING, ServerStatus.RUNNING})
 
 
@@ -25,11 +40,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the power switch of every server, now and as servers appear."""
-
-    def switches(coordinator: PterodactylCoordinator, identifier: str) -> list[SwitchEntity]:
-        return [PterodactylPowerSwitch(coordinator, identifier, POWER_SWITCH)]
-
-    async_add_server_entities(entry, async_add_entities, switches)
+    async_add_server_entities(entry, async_add_entities, PterodactylPowerSwitch, [POWER_SWITCH])
 
 
 class PterodactylPowerSwitch(PterodactylEntity, SwitchEntity):
@@ -37,12 +48,7 @@ class PterodactylPowerSwitch(PterodactylEntity, SwitchEntity):
 
     # The device's main feature carries the server's name, so "turn on Survival" finds it.
     _attr_name = None
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return False while the server's power state is unknown (its node is down)."""
-        return super().available and self.power_state_known
+    entity_description: PterodactylSwitchEntityDescription
 
     @property
     @override
