@@ -170,6 +170,15 @@ class PanelSimulator(PanelState):
         self.url = f"{scheme}://{shown}:{bound[1]}"
         return self.url
 
+    async def add_address(self, host: str = "127.0.0.1") -> str:
+        """Serve on one more port too; return that base URL: the same panel at another address."""
+        if self._runner is None:
+            raise RuntimeError("not started")
+        site = web.TCPSite(self._runner, host, 0)
+        await site.start()
+        bound = self._runner.addresses[-1]
+        return f"http://{bound[0]}:{bound[1]}"
+
     async def stop(self) -> None:
         """Close every console socket and its tasks, then stop serving."""
         await self.wings.close()

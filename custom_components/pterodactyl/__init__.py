@@ -12,7 +12,8 @@ from .api import PterodactylInvalidURLError, normalize_url
 from .const import CONF_VERIFY_SSL, DOMAIN, LOGGER
 from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .helpers import create_client, entry_unique_id
-from .issues import async_delete_issue, two_factor_issue_id
+from .issues import async_delete_issue, provided_elsewhere_issue_id, two_factor_issue_id
+from .ownership import async_release
 from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
@@ -55,14 +56,22 @@ def _async_adopt_unique_id(
 async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
     """Unload the platforms; the coordinator, its websockets with it, stops with the entry."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        # An entry that no longer updates has no failing update to repair.
-        async_delete_issue(hass, two_factor_issue_id(entry.entry_id))
+        # An entry that no longer updates has nothing to repair, and provides no server.
+        _async_delete_issues(hass, entry.entry_id)
+        async_release(hass, entry.entry_id)
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> None:
-    """Delete the entry's repair issue, which an entry still retrying its setup may have."""
-    async_delete_issue(hass, two_factor_issue_id(entry.entry_id))
+    """Delete the entry's repair issues, which an entry still retrying its setup may have."""
+    _async_delete_issues(hass, entry.entry_id)
+
+
+@callback
+def _async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the repair issues an entry may have raised."""
+    for issue_id in (two_factor_issue_id(entry_id), provided_elsewhere_issue_id(entry_id)):
+        async_delete_issue(hass, issue_id)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:

@@ -4,7 +4,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -78,6 +83,8 @@ class _Panel:
 
     base_url: str
     account: Account
+    # The servers it sees: the same ones at another address make it the same panel.
+    server_uuids: frozenset[str]
 
     @property
     def unique_id(self) -> str:
@@ -85,9 +92,11 @@ class _Panel:
         return entry_unique_id(self.base_url, self.account.id)
 
     @property
-    def host(self) -> str:
-        """Return the panel's host name, the entry's title."""
-        return URL(self.base_url).host or self.base_url
+    def title(self) -> str:
+        """Return the entry's title: the account's user at the panel's host."""
+        host = URL(self.base_url).host or self.base_url
+        # 0.7 cannot say whose key it is.
+        return f"{self.account.username} @ {host}" if self.account.username else host
 
 
 class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -114,8 +123,13 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
             if panel is not None:
                 await self.async_set_unique_id(panel.unique_id)
                 self._abort_if_unique_id_configured()
+                if (same := self._same_account_elsewhere(panel)) is not None:
+                    return self.async_abort(
+                        reason="already_configured_other_url",
+                        description_placeholders={CONF_URL: same.data[CONF_URL]},
+                    )
                 return self.async_create_entry(
-                    title=panel.host,
+                    title=panel.title,
                     data={
                         CONF_URL: panel.base_url,
                         CONF_API_KEY: user_input[CONF_API_KEY].strip(),
@@ -185,7 +199,7 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry,
                     unique_id=panel.unique_id,
-                    title=panel.host,
+                    title=panel.title,
                     data_updates={
                         CONF_URL: panel.base_url,
                         CONF_API_KEY: api_key.strip(),
@@ -210,7 +224,7 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
             client = create_client(self.hass, url, api_key, verify_ssl)
             account = await client.get_account()
             # The account route skips the panel's two-factor check; the server list does not.
-            await client.list_servers()
+            servers = await client.list_servers()
         except PterodactylInvalidURLError:
             return None, {CONF_URL: "invalid_url"}
         except PterodactylError as err:
@@ -220,7 +234,23 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
         except Exception:
             LOGGER.exception("Unexpected error while validating the panel")
             return None, {"base": "unknown"}
-        return _Panel(client.base_url, account), {}
+        return _Panel(client.base_url, account, frozenset(s.uuid for s in servers)), {}
+
+    def _same_account_elsewhere(self, panel: _Panel) -> PterodactylConfigEntry | None:
+        """Return the entry of the same account on the same panel under another address.
+
+        Account IDs repeat across panels (1 is the first user of each): the same servers tell
+        that it is the same panel.
+        """
+        entries: list[PterodactylConfigEntry] = self._async_current_entries(include_ignore=False)
+        for entry in entries:
+            account = (entry.unique_id or "").partition("@")[0]
+            if account != panel.account.id or entry.state is not ConfigEntryState.LOADED:
+                continue
+            known = {server.uuid for server in entry.runtime_data.server_list.servers.values()}
+            if known & panel.server_uuids:
+                return entry
+        return None
 
 
 class PterodactylOptionsFlow(OptionsFlowWithReload):

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
@@ -36,8 +37,14 @@ from .const import (
     POWER_ACTION_TIMEOUT,
 )
 from .helpers import auth_failed_error, update_failed_error
-from .issues import async_delete_issue, async_raise_two_factor_issue, two_factor_issue_id
+from .issues import (
+    async_delete_issue,
+    async_raise_two_factor_issue,
+    async_update_provided_elsewhere_issue,
+    two_factor_issue_id,
+)
 from .models import PterodactylData, ServerData, log_availability, panel_failure, server_data
+from .ownership import async_claim
 from .polling import PollPlanner
 from .power import PowerTracker
 from .push import PushManager
@@ -177,17 +184,23 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
     async def _async_refresh_server_list(self) -> None:
         """Re-read the list; remove the devices of servers deleted on the panel."""
         registry = dr.async_get(self.hass)
-        for identifier in await self.server_list.refresh(self.client, dt_util.utcnow()):
+        entry_id = self.config_entry.entry_id
+        gone = await self.server_list.refresh(
+            self.client, dt_util.utcnow(), partial(async_claim, self.hass, entry_id)
+        )
+        async_update_provided_elsewhere_issue(
+            self.hass, entry_id, self.server_list.elsewhere.values()
+        )
+        for identifier in gone:
             self.power.end(identifier)
             self.planner.forget(identifier)
             self.pushed.forget(identifier)
             if self._console is not None:
                 self._console.forget(identifier)
-            if device := registry.async_get_device_by_identifier(
-                (DOMAIN, identifier), self.config_entry.entry_id
-            ):
-                LOGGER.info("Server %s is gone from the panel; removing its device", identifier)
-                registry.async_remove_device(device.id)
+            if device := registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id):
+                LOGGER.info("Server %s is no longer this entry's; removing its device", identifier)
+                # Only this entry's link: another entry's device and entities stay as they are.
+                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
         await self.push.async_sync(self.server_list.servers)
 
     def _update_failed(self, err: PterodactylError) -> ConfigEntryAuthFailed | UpdateFailed:

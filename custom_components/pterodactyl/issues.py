@@ -1,9 +1,16 @@
 """The repair issues of an entry: what only the user can fix, said in Repairs."""
 
+from collections.abc import Iterable
+from typing import Final
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
+from .api import Server
 from .const import DOMAIN, ISSUE_DATA_ENTRY_ID
+
+# Server names an issue lists at most; the count says how many there are.
+_NAMES_SHOWN: Final = 10
 
 
 def two_factor_issue_id(entry_id: str) -> str:
@@ -14,6 +21,36 @@ def two_factor_issue_id(entry_id: str) -> str:
 def origin_refused_issue_id(entry_id: str) -> str:
     """Return the ID of the repair issue raised while Wings refuses the entry's Origin."""
     return f"websocket_origin_refused_{entry_id}"
+
+
+def provided_elsewhere_issue_id(entry_id: str) -> str:
+    """Return the ID of the issue naming servers this entry leaves to another entry."""
+    return f"servers_provided_elsewhere_{entry_id}"
+
+
+def async_update_provided_elsewhere_issue(
+    hass: HomeAssistant, entry_id: str, servers: Iterable[Server]
+) -> None:
+    """Name the servers this entry sees but another entry provides; none: no issue."""
+    names = sorted(server.name for server in servers)
+    if not names:
+        ir.async_delete_issue(hass, DOMAIN, provided_elsewhere_issue_id(entry_id))
+        return
+    shown = ", ".join(names[:_NAMES_SHOWN]) + (", …" if len(names) > _NAMES_SHOWN else "")
+    entry = hass.config_entries.async_get_entry(entry_id)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        provided_elsewhere_issue_id(entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="servers_provided_elsewhere",
+        translation_placeholders={
+            "entry": entry.title if entry is not None else entry_id,
+            "count": str(len(names)),
+            "servers": shown,
+        },
+    )
 
 
 def async_raise_two_factor_issue(
