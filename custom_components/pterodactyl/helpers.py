@@ -4,7 +4,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
@@ -27,6 +31,12 @@ from .api import (
 )
 from .const import DOMAIN
 
+# An action refused for the server's state or the account's permissions: the user's to change.
+_USER_MISTAKES = (
+    PterodactylServerOfflineError,
+    PterodactylConflictError,
+    PterodactylForbiddenError,
+)
 _CONFLICT_KEYS = {
     ConflictReason.SUSPENDED: "server_suspended",
     ConflictReason.INSTALLING: "server_installing",
@@ -127,11 +137,16 @@ def update_failed_error(err: PterodactylError) -> UpdateFailed:
 
 @contextmanager
 def translate_action_errors(server: str) -> Iterator[None]:
-    """Raise a panel error met while acting on a server as a translated HomeAssistantError."""
+    """Raise a panel error met while acting on a server as a translated error.
+
+    What the user can change (the server's state, the account's permissions) is a
+    ServiceValidationError, which Home Assistant does not log as a failure of its own.
+    """
     try:
         yield
     except PterodactylError as err:
-        raise HomeAssistantError(
+        error = ServiceValidationError if isinstance(err, _USER_MISTAKES) else HomeAssistantError
+        raise error(
             translation_domain=DOMAIN,
             translation_key=error_translation_key(err),
             translation_placeholders=_placeholders(err, server),

@@ -21,6 +21,8 @@ MAX_COMMAND_LENGTH = 1024
 COMMAND_SCHEMA = probatio.All(
     cv.string,
     probatio.Strip,
+    # The game's console takes commands without the slash players type in chat.
+    lambda command: command.removeprefix("/").lstrip(),
     probatio.Length(min=1, max=MAX_COMMAND_LENGTH),
     # Wings ends each command with a newline: one embedded in a templated value would smuggle in
     # a second command, so only a single line of printable text is accepted.

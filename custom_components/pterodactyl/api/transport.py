@@ -95,16 +95,16 @@ class PanelTransport:
                     content_type = response.content_type
                     retry_after = response.headers.get("Retry-After")
             except TimeoutError as err:
-                raise PterodactylTimeoutError("The panel did not answer in time") from err
+                raise PterodactylTimeoutError(
+                    f"it did not answer within {self._timeout.total:g} seconds"
+                ) from err
             except aiohttp.ClientConnectorCertificateError as err:
                 raise PterodactylSSLError("The panel's TLS certificate is not trusted") from err
             # aiohttp's ClientConnectorSSLError is an ssl.SSLError too.
             except ssl.SSLError as err:
                 raise PterodactylSSLError("The TLS connection to the panel failed") from err
             except aiohttp.ClientError as err:
-                raise PterodactylConnectionError(
-                    f"Cannot reach the panel: {type(err).__name__}"
-                ) from err
+                raise PterodactylConnectionError(_connection_problem(err)) from err
         # The URL and status only: the key lives in a header, which is never logged.
         _LOGGER.debug("%s %s -> HTTP %s", method, url, status)
         if 300 <= status < 400:
@@ -134,3 +134,17 @@ class PanelTransport:
         remaining = int_or_none(headers.get("X-RateLimit-Remaining"))
         if limit is not None or remaining is not None:
             self.rate_limit = RateLimitStatus(limit=limit, remaining=remaining)
+
+
+def _connection_problem(err: aiohttp.ClientError) -> str:
+    """Say in plain words why the panel could not be reached (the rest of a sentence)."""
+    match err:
+        case aiohttp.ClientConnectorDNSError():
+            return "its host name could not be resolved"
+        case aiohttp.ClientConnectorError():
+            return "the connection was refused or the host is unreachable"
+        case aiohttp.ServerDisconnectedError():
+            return "it closed the connection before answering"
+        case aiohttp.ClientPayloadError():
+            return "its answer was cut short"
+    return "the connection failed"
