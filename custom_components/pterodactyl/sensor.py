@@ -43,6 +43,14 @@ def _usage[T](value_fn: Callable[[Utilization], T]) -> Callable[[ServerData], T 
     return lambda data: value_fn(data.utilization) if data.utilization is not None else None
 
 
+def _cpu_load(data: ServerData) -> float | None:
+    """Return the CPU used in percent of the server's CPU limit; None without a limit."""
+    limit = data.limits.cpu_percent
+    if data.utilization is None or not limit:
+        return None
+    return data.utilization.cpu_percent * 100 / limit
+
+
 def _bytes(
     key: str, suggested_unit: UnitOfInformation, precision: int, **kwargs: Any
 ) -> PterodactylSensorEntityDescription:
@@ -74,6 +82,17 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         value_fn=_usage(lambda usage: usage.cpu_percent),
+        available_fn=has_usage,
+    ),
+    PterodactylSensorEntityDescription(
+        key="cpu_load",
+        translation_key="cpu_load",
+        # Percent of the server's own CPU limit, so 100 % means "at its limit" whatever the
+        # limit; unknown for a server without one.
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_cpu_load,
         available_fn=has_usage,
     ),
     _bytes(
