@@ -199,8 +199,9 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
                 self._console.forget(identifier)
             if device := registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id):
                 LOGGER.info("Server %s is no longer this entry's; removing its device", identifier)
-                # Only this entry's link: another entry's device and entities stay as they are.
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+                # A device belongs to one config entry: another entry's device of the same
+                # server, and its entities, stay as they are.
+                registry.async_remove_device(device.id)
         await self.push.async_sync(self.server_list.servers)
 
     def _update_failed(self, err: PterodactylError) -> ConfigEntryAuthFailed | UpdateFailed:

@@ -162,6 +162,8 @@ async def test_offline_server_command_fails_translated(
     # Home Assistant drops the final period of translated exception messages.
     expected = strings["exceptions"]["server_offline"]["message"].format(server="Rust").rstrip(".")
     assert not answer["success"]
+    # A ServiceValidationError: the user's to fix, which Home Assistant says as such.
+    assert answer["error"]["code"] == "service_validation_error"
     assert answer["error"]["translation_key"] == "server_offline"
-    assert answer["error"]["message"] == expected
+    assert answer["error"]["message"] == f"Validation error: {expected}"
     assert (await read_state(ha.session, stack.panel_url))["Rust"]["commands"] == []
