@@ -1,5 +1,7 @@
 """PanelState: what the simulated panel knows (account, keys, servers, faults, request log)."""
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import fields
 import random
 import re
@@ -103,6 +105,8 @@ class PanelState:
         # Long-running demos cap the log; tests keep everything.
         self.request_log_limit = request_log_limit
         self.faults: list[Fault] = []
+        # Who waits for a condition of the panel or its Wings: looked at again at every change.
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self._created = 0
         # The address the panel is served at, while it is.
         self.url: str | None = None
@@ -235,6 +239,37 @@ class PanelState:
         limit = self.request_log_limit
         if limit is not None and len(self.requests) > limit:
             del self.requests[: len(self.requests) - limit]
+        self.notify_waiters()
+
+    # Waiting.
+
+    async def async_wait_for(self, condition: Callable[[], bool]) -> None:
+        """Return once `condition()` holds, looking again whenever the panel or its Wings changes.
+
+        Looked at again when a request is logged and when Wings accepts a socket, loses one or
+        receives a frame. Bring your own timeout: this waits for as long as it takes.
+        """
+        if condition():
+            return
+        waiter = (condition, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        finally:
+            self._waiters.remove(waiter)
+
+    def notify_waiters(self) -> None:
+        """Look at every waiter's condition again: something it may read has just changed."""
+        for condition, future in list(self._waiters):
+            if future.done():
+                continue
+            try:
+                met = condition()
+            except Exception as err:
+                future.set_exception(err)
+            else:
+                if met:
+                    future.set_result(None)
 
     def api_requests(
         self, *, server: str | None = None, path_contains: str = ""

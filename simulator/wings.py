@@ -251,6 +251,7 @@ class Wings:
         """Track a new socket and make sure the pump and its writer run."""
         self.connections.append(connection)
         self.connects[connection.server.identifier] += 1
+        self.panel.notify_waiters()
         writer = asyncio.get_running_loop().create_task(_write(connection), name="wings-writer")
         connection.writer = writer
         self._writers.add(writer)
@@ -264,6 +265,7 @@ class Wings:
             self.connections.remove(connection)
         if connection.writer is not None:
             connection.writer.cancel()
+        self.panel.notify_waiters()
 
     async def _serve(self, connection: WingsConnection) -> None:
         """Read frames until the client or the simulator closes the socket."""
@@ -281,6 +283,7 @@ class Wings:
             received.append(sys.intern(event))
             del received[:-RECEIVED_KEPT]
             self.protocol.inbound(connection, event, args)
+            self.panel.notify_waiters()
 
     async def _run_pump(self) -> None:
         """Sample power states, stats, chatter and token expiry until the simulator stops."""

@@ -22,7 +22,6 @@ from .issues import async_delete_issue, async_raise_origin_refused_issue, origin
 
 # A node restart costs a few seconds of polling; a long outage one attempt every 5 minutes.
 RECONNECT_BACKOFF: Final = Backoff(initial=1.0, maximum=300.0)
-TASK_NAME: Final = "pterodactyl websocket"
 
 type ConsoleLine = Callable[[str, str], None]
 

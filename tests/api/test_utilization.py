@@ -287,6 +287,7 @@ async def test_get_utilizations_bounds_concurrency(
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
+        # The panel's answer time, not a wait for a condition: it keeps requests in flight.
         await asyncio.sleep(0.02)
         in_flight -= 1
         return CallbackResult(payload=resources())
@@ -308,6 +309,7 @@ async def test_get_utilizations_detects_once_before_fan_out(
     async def legacy_panel(url: URL, **kwargs: Any) -> CallbackResult:
         """Answer 0.7's /utilization, recording when each request starts and ends."""
         events.append(f"start {url.parts[-2]}")
+        # The panel's answer time, not a wait for a condition: a fan-out would overlap it.
         await asyncio.sleep(0.01)
         events.append(f"end {url.parts[-2]}")
         return CallbackResult(payload=load_json("legacy_utilization"))

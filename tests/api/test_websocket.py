@@ -2,8 +2,8 @@
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Callable
-import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 import logging
 from pathlib import Path
 import random
@@ -34,6 +34,11 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 FAST_BACKOFF = Backoff(initial=0.01, maximum=0.04)
 TASK_PREFIX = "pterodactyl websocket"
+HEARTBEAT = 0.05
+# How long a wait may take before the test fails: a guard against a hang, never a measure of
+# speed. Generous, for a loaded CI machine.
+WAIT_TIMEOUT = 30.0
+WEBSOCKET_LOGGER = "custom_components.pterodactyl.api"
 
 
 def fast_wings() -> WingsSettings:
@@ -46,11 +51,38 @@ def fast_wings() -> WingsSettings:
     )
 
 
-class Recorder:
-    """Collects what a ServerSocket reports, and waits for it."""
+class Changes:
+    """Conditions waited for, looked at again each time `changed()` says something changed."""
+
+    def __init__(self) -> None:
+        """Start with nobody waiting."""
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+
+    def changed(self) -> None:
+        """Look at every waiter's condition again."""
+        for condition, future in self._waiters:
+            if not future.done() and condition():
+                future.set_result(None)
+
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
+        """Return once `condition()` holds, looked at now and at every change."""
+        if condition():
+            return
+        waiter = (condition, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(WAIT_TIMEOUT):
+                await waiter[1]
+        finally:
+            self._waiters.remove(waiter)
+
+
+class Recorder(Changes):
+    """Collects what a ServerSocket reports; waits look again at every report."""
 
     def __init__(self) -> None:
         """Start empty."""
+        super().__init__()
         self.states: list[ServerState] = []
         self.stats: list[ServerStats] = []
         self.lines: list[str] = []
@@ -66,26 +98,58 @@ class Recorder:
         }
 
     def _add[T](self, target: list[T]) -> Callable[[T], None]:
-        """Return a callback appending to `target`."""
+        """Return a callback appending to `target`, then waking the waits."""
 
-        return target.append
+        def add(value: T) -> None:
+            target.append(value)
+            self.changed()
 
-    async def wait_for(self, predicate: Callable[[], bool], within: float = 2.0) -> None:
-        """Wait until `predicate()` holds."""
-        await until(predicate, within)
+        return add
 
     async def connected(self, times: int = 1) -> None:
         """Wait until the socket reported CONNECTED `times` times."""
         await self.wait_for(lambda: self.connection.count(ConnectionState.CONNECTED) >= times)
 
 
-async def until(predicate: Callable[[], bool], within: float = 2.0) -> None:
-    """Wait until `predicate()` holds, looking every 10 ms."""
-    async with asyncio.timeout(within):
-        for _ in itertools.count():
-            if predicate():
-                return
-            await asyncio.sleep(0.01)
+async def wait_for_panel(sim: PanelSimulator, condition: Callable[[], bool]) -> None:
+    """Return once `condition()` holds; looked at again at every request and socket event."""
+    async with asyncio.timeout(WAIT_TIMEOUT):
+        await sim.async_wait_for(condition)
+
+
+def received(sim: PanelSimulator, identifier: str) -> list[str]:
+    """Return the latest frames Wings received on the server's sockets."""
+    return sim.wings.received.get(identifier, [])
+
+
+class LogWatch(logging.Handler, Changes):
+    """Keeps the messages a logger logs, down to debug; waits look again at every message."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        logging.Handler.__init__(self, logging.DEBUG)
+        Changes.__init__(self)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the message (logged on the event loop's thread, as the socket runs there)."""
+        self.messages.append(record.getMessage())
+        self.changed()
+
+
+@contextmanager
+def watch_log(name: str) -> Iterator[LogWatch]:
+    """Watch the messages of logger `name` and its children, debug lines included."""
+    watch = LogWatch()
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(watch)
+    try:
+        yield watch
+    finally:
+        logger.removeHandler(watch)
+        logger.setLevel(level)
 
 
 @pytest.fixture
@@ -245,15 +309,15 @@ async def test_power_change_pushes_state(
     sockets: list[ServerSocket],
     clock: ManualClock,
 ) -> None:
-    """A power action shows as status events well within a second."""
+    """A power action shows as status events, starting then running."""
     recorder = Recorder()
     identifier = ids(sim)[1]
     make_socket(sockets, panel, identifier, recorder)
     await recorder.wait_for(lambda: bool(recorder.stats))
     await panel.send_power_signal(identifier, PowerSignal.START)
-    await recorder.wait_for(lambda: recorder.states[-1] is ServerState.STARTING, within=1)
+    await recorder.wait_for(lambda: recorder.states[-1] is ServerState.STARTING)
     clock.advance(sim.start_seconds)
-    await recorder.wait_for(lambda: recorder.states[-1] is ServerState.RUNNING, within=1)
+    await recorder.wait_for(lambda: recorder.states[-1] is ServerState.RUNNING)
     await recorder.wait_for(lambda: recorder.stats[-1].state is ServerState.RUNNING)
     assert recorder.states == [ServerState.OFFLINE, ServerState.STARTING, ServerState.RUNNING]
 
@@ -283,17 +347,19 @@ async def test_token_renewed_on_expiring_without_reconnect(
     make_socket(sockets, panel, identifier, recorder)
     await recorder.wait_for(lambda: bool(recorder.stats))
     clock.advance(545)
-    await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) == 2)
-    # The next check would warn again were the new token not in use.
-    await asyncio.sleep(0.2)
+    await wait_for_panel(sim, lambda: sim.websocket_token_requests(identifier) == 2)
+    # The new token is in use (Wings would warn again at its next check otherwise), and the
+    # client caught up on the state.
+    await wait_for_panel(sim, lambda: received(sim, identifier)[-2:] == ["auth", "send stats"])
+    assert received(sim, identifier).count("auth") == 2
     assert sim.websocket_token_requests(identifier) == 2
     sim.expire_websocket_tokens(identifier)
-    await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) == 3)
+    await wait_for_panel(sim, lambda: sim.websocket_token_requests(identifier) == 3)
     # The renewal ends when the new token is sent: a `jwt error` before then is its to fix.
-    await recorder.wait_for(lambda: sim.wings.received[identifier].count("auth") == 3)
+    await wait_for_panel(sim, lambda: received(sim, identifier).count("auth") == 3)
     sim.send_websocket_event(identifier, "jwt error", "jwt: exp claim is invalid")
-    await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) == 4)
-    await asyncio.sleep(0.1)
+    await wait_for_panel(sim, lambda: sim.websocket_token_requests(identifier) == 4)
+    await wait_for_panel(sim, lambda: received(sim, identifier).count("auth") == 4)
     assert sim.websocket_connects(identifier) == 1
     assert recorder.connection == [ConnectionState.CONNECTED]
     # Still authenticated: events flow.
@@ -337,7 +403,7 @@ async def test_node_down_then_back(
     await recorder.connected()
     sim.set_node_down(identifier)
     await recorder.wait_for(lambda: recorder.connection[-1] is ConnectionState.DISCONNECTED)
-    await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) >= 3)
+    await wait_for_panel(sim, lambda: sim.websocket_token_requests(identifier) >= 3)
     sim.set_node_down(identifier, down=False)
     await recorder.connected(times=2)
 
@@ -347,13 +413,14 @@ async def test_backoff_grows_between_failures(
 ) -> None:
     """Failed attempts wait longer each time, up to the cap; success resets the delay."""
     delays: list[float] = []
+    recorder = Recorder()
 
     class Recording(Backoff):
         def delay(self, attempt: int, rng: random.Random) -> float:
             delays.append(super().delay(attempt, rng))
+            recorder.changed()
             return delays[-1]
 
-    recorder = Recorder()
     identifier = ids(sim)[1]
     sim.set_node_down(identifier)
     make_socket(
@@ -383,15 +450,33 @@ async def test_token_limit_per_minute(
     """However fast the socket drops, no more than 5 tokens are requested a minute."""
     recorder = Recorder()
     identifier = ids(sim)[1]
-    socket = make_socket(sockets, panel, identifier, recorder)
+    limiter = HeldLimiter()
+    socket = make_socket(sockets, panel, identifier, recorder, token_limiter=limiter)
     for times in range(1, 6):
         await recorder.connected(times=times)
         await sim.disconnect_websockets(identifier)
     await recorder.wait_for(lambda: recorder.connection[-1] is ConnectionState.DISCONNECTED)
-    await asyncio.sleep(0.3)
+    # The sixth token waits for the window.
+    async with asyncio.timeout(WAIT_TIMEOUT):
+        await limiter.holding.wait()
     assert sim.websocket_token_requests(identifier) == 5
     assert not socket.connected
     assert socket.token_limiter.wait_time() > 50
+
+
+class HeldLimiter(TokenLimiter):
+    """A token limiter that says when it makes a socket wait."""
+
+    def __init__(self) -> None:
+        """Allow Pelican's 5 tokens a minute."""
+        super().__init__()
+        self.holding = asyncio.Event()
+
+    async def wait(self) -> None:
+        """Wait as TokenLimiter does, saying so first when there is a wait."""
+        if self.wait_time() > 0:
+            self.holding.set()
+        await super().wait()
 
 
 async def test_pelican_429_waits_retry_after(
@@ -405,11 +490,15 @@ async def test_pelican_429_waits_retry_after(
     for _ in range(5):
         await client.get_websocket_credentials(identifier)
     recorder = Recorder()
-    make_socket(
-        sockets, client, identifier, recorder, token_limiter=TokenLimiter(limit=100, window=60)
-    )
-    await recorder.wait_for(lambda: sim.websocket_token_requests(identifier) == 6)
-    await asyncio.sleep(0.3)
+    with watch_log(WEBSOCKET_LOGGER) as log:
+        make_socket(
+            sockets, client, identifier, recorder, token_limiter=TokenLimiter(limit=100, window=60)
+        )
+        pause = f"Reconnecting the websocket of {identifier} in "
+        await log.wait_for(lambda: any(m.startswith(pause) for m in log.messages))
+    # The next attempt waits the panel's Retry-After (a minute), not the backoff's 40 ms.
+    delay = next(m for m in log.messages if m.startswith(pause)).removeprefix(pause)
+    assert float(delay.removesuffix(" s")) >= 50
     assert sim.websocket_token_requests(identifier) == 6
     assert recorder.connection == []
 
@@ -425,7 +514,7 @@ async def test_forbidden_is_not_watchable(
     await recorder.wait_for(lambda: bool(recorder.connection))
     # The task ended by itself: nothing retries.
     assert socket._task is not None
-    await asyncio.wait_for(socket._task, 1)
+    await asyncio.wait_for(socket._task, WAIT_TIMEOUT)
     assert recorder.connection == [ConnectionState.NOT_WATCHABLE]
     assert socket.state is ConnectionState.NOT_WATCHABLE
     assert sim.websocket_token_requests(identifier) == 1
@@ -445,7 +534,7 @@ async def test_refused_origin_stops_with_the_origin_named(
     assert sim.websocket_count() == 0
     # Stopped for good: the user must fix Wings first.
     assert socket._task is not None
-    await asyncio.wait_for(socket._task, 1)
+    await asyncio.wait_for(socket._task, WAIT_TIMEOUT)
     assert sim.websocket_token_requests(ids(sim)[1]) == 1
 
 
@@ -510,7 +599,7 @@ async def test_refused_token_reconnects(
     identifier = ids(sim)[1]
     sim.wings.booted_at = int(sim.unix_time()) + 3600
     make_socket(sockets, panel, identifier, recorder)
-    await recorder.wait_for(lambda: sim.websocket_connects(identifier) >= 2)
+    await wait_for_panel(sim, lambda: sim.websocket_connects(identifier) >= 2)
     assert recorder.connection == []
     sim.wings.booted_at = 0
     await recorder.connected()
@@ -528,7 +617,7 @@ async def test_badly_signed_token_reconnects(
     identifier = ids(sim)[1]
     sim.wings.settings.node_token = "reconfigured"
     make_socket(sockets, panel, identifier, recorder)
-    await recorder.wait_for(lambda: sim.websocket_connects(identifier) >= 2)
+    await wait_for_panel(sim, lambda: sim.websocket_connects(identifier) >= 2)
     assert recorder.connection == []
     sim.wings.settings.node_token = None
     await recorder.connected()
@@ -547,8 +636,8 @@ async def test_renewal_catches_up_on_the_state(
     make_socket(sockets, panel, identifier, recorder)
     await recorder.wait_for(lambda: bool(recorder.stats))
     sim.expire_websocket_tokens(identifier, remaining=30)
-    await recorder.wait_for(lambda: sim.wings.received[identifier][-2:] == ["auth", "send stats"])
-    assert sim.wings.received[identifier].count("auth") == 2
+    await wait_for_panel(sim, lambda: received(sim, identifier)[-2:] == ["auth", "send stats"])
+    assert received(sim, identifier).count("auth") == 2
     await recorder.wait_for(lambda: len(recorder.stats) == 2)
     assert sim.websocket_connects(identifier) == 1
 
@@ -561,7 +650,7 @@ async def test_unanswered_auth_reconnects(
     identifier = ids(sim)[1]
     sim.wings.settings.answer_auth = False
     make_socket(sockets, panel, identifier, recorder, auth_timeout=0.05)
-    await recorder.wait_for(lambda: sim.websocket_connects(identifier) >= 2)
+    await wait_for_panel(sim, lambda: sim.websocket_connects(identifier) >= 2)
     assert recorder.connection == []
     sim.wings.settings.answer_auth = True
     await recorder.connected()
@@ -639,22 +728,28 @@ async def test_callback_errors_do_not_kill_the_socket(
 ) -> None:
     """A failing callback is logged; later events still arrive."""
     lines: list[str] = []
+    changes = Changes()
 
     def broken(_: object) -> None:
         raise RuntimeError("callback bug")
+
+    def console(line: str) -> None:
+        lines.append(line)
+        changes.changed()
 
     socket = ServerSocket(
         panel,
         ids(sim)[1],
         on_state=broken,
-        on_console=lines.append,
+        on_console=console,
+        on_connection=lambda _: changes.changed(),
         backoff=FAST_BACKOFF,
     )
     sockets.append(socket)
     socket.start()
-    await until(lambda: socket.connected)
+    await changes.wait_for(lambda: socket.connected)
     sim.console_line(ids(sim)[1], "line")
-    await until(lambda: bool(lines))
+    await changes.wait_for(lambda: bool(lines))
     assert "Error in a websocket callback" in caplog.text
 
 
@@ -684,11 +779,14 @@ async def test_heartbeat(
     """A quiet socket is pinged and stays up; Wings' pings are answered; a hung node is left."""
     recorder = Recorder()
     identifier = ids(sim)[1]
-    make_socket(sockets, panel, identifier, recorder, heartbeat=0.05)
+    make_socket(sockets, panel, identifier, recorder, heartbeat=HEARTBEAT)
     await recorder.connected()
-    await asyncio.sleep(0.3)
+    # Not a wait for a condition: quiet time is what this tests. An offline server's socket
+    # carries nothing; over six heartbeats it is pinged, and must stay up.
+    await asyncio.sleep(HEARTBEAT * 6)
     await sim.wings.ping(identifier)
-    await asyncio.sleep(0.1)
+    # Again quiet time: two heartbeats for a ping left unanswered to end the socket.
+    await asyncio.sleep(HEARTBEAT * 2)
     assert recorder.connection == [ConnectionState.CONNECTED]
     sim.wings.settings.answer_pings = False
     await sim.disconnect_websockets(identifier)
@@ -716,7 +814,7 @@ async def test_stop_leaves_nothing(
     assert lingering() == []
     assert recorder.connection == [ConnectionState.CONNECTED]
     assert socket.state is ConnectionState.DISCONNECTED
-    await until(lambda: sim.websocket_count(identifier) == 0)
+    await wait_for_panel(sim, lambda: sim.websocket_count(identifier) == 0)
 
 
 async def test_stop_during_backoff_and_renewal(
@@ -725,9 +823,17 @@ async def test_stop_during_backoff_and_renewal(
     """Stopping while waiting to reconnect, or while renewing a token, leaves nothing behind."""
     identifier = ids(sim)[1]
     sim.set_node_down(identifier)
-    waiting = make_socket(sockets, panel, identifier, Recorder(), backoff=Backoff(initial=30))
-    await until(lambda: sim.websocket_token_requests(identifier) > 0)
-    await asyncio.sleep(0.05)
+    backing_off = asyncio.Event()
+
+    class Watched(Backoff):
+        def delay(self, attempt: int, rng: random.Random) -> float:
+            backing_off.set()
+            return super().delay(attempt, rng)
+
+    waiting = make_socket(sockets, panel, identifier, Recorder(), backoff=Watched(initial=30))
+    async with asyncio.timeout(WAIT_TIMEOUT):
+        await backing_off.wait()
+    assert sim.websocket_token_requests(identifier) == 1
     await waiting.stop()
     assert lingering() == []
     sim.set_node_down(identifier, down=False)
@@ -737,10 +843,12 @@ async def test_stop_during_backoff_and_renewal(
     await recorder.connected()
     sim.inject_fault(Fault(FaultKind.DELAY, path_contains="/websocket", delay=5))
     sim.expire_websocket_tokens(identifier, remaining=30)
-    await until(lambda: sim.websocket_token_requests(identifier) == 3)
-    # A second warning while the first renewal is pending starts no other.
+    await wait_for_panel(sim, lambda: sim.websocket_token_requests(identifier) == 3)
+    # A second warning while the first renewal is pending starts no other. Wings sends frames
+    # in order: once the line after the warning is in, the warning was read.
     sim.send_websocket_event(identifier, "token expiring")
-    await asyncio.sleep(0.1)
+    sim.console_line(identifier, "after the warning")
+    await recorder.wait_for(lambda: recorder.lines == ["after the warning"])
     assert sim.websocket_token_requests(identifier) == 3
     await renewing.stop()
     assert lingering() == []
@@ -770,14 +878,15 @@ async def test_secrets_never_logged(
     caplog.set_level(logging.DEBUG)
     tokens: list[str] = []
     real = panel.get_websocket_credentials
+    recorder = Recorder()
 
     async def recording(identifier: str) -> WebsocketCredentials:
         credentials = await real(identifier)
         tokens.append(credentials.token)
+        recorder.changed()
         return credentials
 
     panel.get_websocket_credentials = recording  # type: ignore[method-assign]
-    recorder = Recorder()
     identifier = ids(sim)[1]
     make_socket(sockets, panel, identifier, recorder)
     await recorder.connected()

@@ -14,6 +14,8 @@ from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
 from simulator import PanelSimulator, WingsSettings
 from simulator.clock import ManualClock
 
+from .common import has_sockets, push_settled
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
@@ -52,17 +54,16 @@ def panel_wings() -> WingsSettings | None:
 
 @pytest.fixture
 def websocket_push() -> bool:
-    """Return whether the integration opens Wings websockets; the tests of push turn it on.
+    """Return whether the integration opens Wings websockets: it does, as it ships (local_push).
 
-    Off, the integration polls as it does a 0.7 panel, which has no websocket: tests of polling
-    and of entities then see exactly the polls they make, whatever the sockets would push.
+    A test of polling itself turns it off, saying why; a 0.7 panel has no websocket anyway.
     """
-    return False
+    return True
 
 
 @pytest.fixture(autouse=True)
 def _websocket_push(websocket_push: bool) -> Generator[None]:
-    """Start no websocket when push is off, as on a 0.7 panel, which has none."""
+    """Start no websocket when a test turns push off: the integration then polls every server."""
     if websocket_push:
         yield
         return
@@ -108,12 +109,18 @@ def mock_config_entry(simulator: PanelSimulator) -> MockConfigEntry:
 
 @pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
-    """Set the integration up against the simulated panel."""
+    """Set the integration up against the simulated panel, the sockets' first pushes read.
+
+    Tests then start from one state, whether a push or a poll was first to show a value.
+    """
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+    if has_sockets(mock_config_entry, simulator):
+        await push_settled(mock_config_entry, simulator)
+        await hass.async_block_till_done()
     return mock_config_entry
 
 

@@ -18,14 +18,17 @@ async def test_binary_sensors(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    simulator: PanelSimulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Every binary sensor of every server, as the panel reports them."""
-    await setup_platform(hass, mock_config_entry, Platform.BINARY_SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.BINARY_SENSOR, simulator)
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
 @pytest.mark.parametrize("panel_flavor", ["v1", "pelican"])
+# Poll only: a suspension is read from the panel's answer to a usage read.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_suspended_server(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -33,7 +36,7 @@ async def test_suspended_server(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """A suspended server is known not to run; unsuspended, it is not suspended any more."""
-    await setup_platform(hass, mock_config_entry, Platform.BINARY_SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.BINARY_SENSOR, simulator)
     survival = server_at(simulator, SURVIVAL)
     assert state_of(hass, "binary_sensor", survival, "status") == STATE_ON
     assert state_of(hass, "binary_sensor", survival, "suspended") == STATE_OFF
@@ -49,6 +52,8 @@ async def test_suspended_server(
 
 
 @pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
+# Poll only: the node's state is read from the panel's answer to a usage read.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_node_down(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -56,7 +61,7 @@ async def test_node_down(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """With the node down, whether the server runs is unknown; that it is not suspended is not."""
-    await setup_platform(hass, mock_config_entry, Platform.BINARY_SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.BINARY_SENSOR, simulator)
     survival, valheim = server_at(simulator, SURVIVAL), server_at(simulator, VALHEIM)
 
     simulator.set_node_down(survival.identifier)

@@ -30,10 +30,11 @@ async def test_buttons(
     *,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    simulator: PanelSimulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Every button of every server."""
-    await setup_platform(hass, mock_config_entry, Platform.BUTTON)
+    await setup_platform(hass, mock_config_entry, Platform.BUTTON, simulator)
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
@@ -85,6 +86,8 @@ async def test_press(
     assert state_of(hass, "sensor", server, "state") == shown
 
 
+# Poll only: this is how a poll, which sees no `starting`, recognises a restart.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_restart_seen_through_a_fresh_uptime(
     hass: HomeAssistant,
     *,
@@ -106,6 +109,8 @@ async def test_restart_seen_through_a_fresh_uptime(
     assert init_integration.runtime_data.update_interval.total_seconds() == 30
 
 
+# Poll only: the suspension and the node down are read from the panel's usage answers.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_errors_are_explained(
     hass: HomeAssistant,
     *,

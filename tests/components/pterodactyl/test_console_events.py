@@ -19,14 +19,8 @@ from custom_components.pterodactyl.const import (
 )
 from simulator import PanelSimulator, WingsSettings
 
-from .common import SURVIVAL, server_at, settle
-from .test_push import all_live, until
-
-
-@pytest.fixture
-def websocket_push() -> bool:
-    """Open the websockets."""
-    return True
+from .common import SURVIVAL, server_at, settle, wait_for_events, wait_for_state
+from .test_push import all_live
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ async def test_console_line_fires_an_event(
     events = await setup_entry(hass, mock_config_entry, simulator, events=True)
     survival = server_at(simulator, SURVIVAL)
     simulator.console_line(survival.identifier, "[Server thread/INFO]: Steve joined the game")
-    await until(lambda: len(events) == 1)
+    await wait_for_events(hass, EVENT_CONSOLE_OUTPUT, events, 1)
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, survival.identifier), mock_config_entry.entry_id
     )
@@ -90,12 +84,13 @@ async def test_flood_is_rate_limited(
     with patch("custom_components.pterodactyl.console.CONSOLE_EVENT_RATE", 1.0):
         for number in range(200):
             simulator.console_line(identifier, f"spam {number}")
-        await until(lambda: len(events) >= CONSOLE_EVENT_BURST)
-        await asyncio.sleep(0.2)
+        await all_lines_read(hass, simulator)
         assert len(events) == CONSOLE_EVENT_BURST
+        # Not a wait for a condition: the bucket refills on the event loop's clock, one line a
+        # second here, and this lets that second pass.
         await asyncio.sleep(1.1)
         simulator.console_line(identifier, "after the flood")
-        await until(lambda: len(events) == CONSOLE_EVENT_BURST + 1)
+        await wait_for_events(hass, EVENT_CONSOLE_OUTPUT, events, CONSOLE_EVENT_BURST + 1)
     assert events[-1].data["line"] == "after the flood"
     assert events[-1].data["dropped"] == 200 - CONSOLE_EVENT_BURST
     assert events[-2].data["dropped"] == 0
@@ -107,8 +102,18 @@ async def test_events_off_by_default(
     """Without the option no console event fires."""
     events = await setup_entry(hass, mock_config_entry, simulator, events=False)
     simulator.console_line(server_at(simulator, SURVIVAL).identifier, "Alex joined the game")
-    await asyncio.sleep(0.2)
+    await all_lines_read(hass, simulator)
     assert events == []
+
+
+async def all_lines_read(hass: HomeAssistant, simulator: PanelSimulator) -> None:
+    """Return once the integration has read every console line Survival's socket was sent.
+
+    Wings sends a socket's frames in order: a status sent after the lines is read after them.
+    """
+    survival = server_at(simulator, SURVIVAL)
+    simulator.send_websocket_event(survival.identifier, "status", "stopping")
+    await wait_for_state(hass, "sensor", survival, "state", "stopping")
 
 
 def test_token_bucket_refills() -> None:

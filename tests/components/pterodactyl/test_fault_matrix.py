@@ -164,6 +164,8 @@ class PanelRow:
     retry_after: float = INTERVAL
     # The fault only shows when the server list is re-read (every 5 minutes).
     on_server_list: bool = False
+    # Whether the requests reach the panel, which logs them (an unanswered connect does not).
+    reaches_panel: bool = True
 
 
 PANEL_ROWS = [
@@ -205,6 +207,7 @@ PANEL_ROWS = [
         id="connect_timeout",
         breaker=unanswered_connect,
         translation_key="cannot_connect",
+        reaches_panel=False,
     ),
     PanelRow(
         id="read_timeout",
@@ -268,6 +271,14 @@ def assert_key_never_leaked(
         assert key not in repr(state.attributes)
 
 
+def update_attempts(caplog: pytest.LogCaptureFixture, name: str) -> int:
+    """Return how many updates Home Assistant's coordinator made, failed or not (its log)."""
+    return sum(
+        record.getMessage().startswith(f"Finished fetching {name} data in ")
+        for record in caplog.records
+    )
+
+
 def own_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Return the integration's log lines of WARNING or above."""
     return [
@@ -297,24 +308,27 @@ async def test_panel_fault(
         # took a moment of ticking time), so that the next poll reads it.
         await poll(hass, freezer, SERVER_LIST_INTERVAL.total_seconds() - INTERVAL + 1)
 
-    # Count update attempts in Home Assistant: a fault may keep requests from reaching the panel.
-    with (
-        patch.object(
-            coordinator, "_async_update_data", wraps=coordinator._async_update_data
-        ) as attempts,
-    ):
-        async with row.breaker(simulator, victim):
-            await poll(hass, freezer)
-            assert isinstance(coordinator.last_exception, UpdateFailed)
-            assert coordinator.last_exception.translation_key == row.translation_key
-            assert set(entity_states(hass, init_integration).values()) == {STATE_UNAVAILABLE}
-            # The panel is left alone until the retry is due, then asked again.
-            await poll(hass, freezer, row.retry_after - 2)
-            assert attempts.await_count == 1
-            await poll(hass, freezer, 3)
-            assert attempts.await_count == 2
-            assert set(entity_states(hass, init_integration).values()) == {STATE_UNAVAILABLE}
-            assert init_integration.state is ConfigEntryState.LOADED
+    # Requests as the panel logged them, and update attempts as Home Assistant logs them: a
+    # fault may keep requests from reaching the panel.
+    attempts = partial(update_attempts, caplog_debug, coordinator.name)
+    async with row.breaker(simulator, victim):
+        attempted = attempts()
+        await poll(hass, freezer)
+        assert attempts() == attempted + 1
+        assert isinstance(coordinator.last_exception, UpdateFailed)
+        assert coordinator.last_exception.translation_key == row.translation_key
+        assert set(entity_states(hass, init_integration).values()) == {STATE_UNAVAILABLE}
+        # The panel is left alone until the retry is due, then asked again.
+        asked = len(simulator.api_requests())
+        await poll(hass, freezer, row.retry_after - 2)
+        assert attempts() == attempted + 1
+        assert len(simulator.api_requests()) == asked
+        await poll(hass, freezer, 3)
+        assert attempts() == attempted + 2
+        if row.reaches_panel:
+            assert len(simulator.api_requests()) > asked
+        assert set(entity_states(hass, init_integration).values()) == {STATE_UNAVAILABLE}
+        assert init_integration.state is ConfigEntryState.LOADED
 
     await poll(hass, freezer, row.retry_after + 1)
     assert coordinator.last_update_success
@@ -492,7 +506,7 @@ async def test_server_deleted_between_list_and_poll(
     ]
     assert watched_states(hass, bystander) == bystander_before
     assert init_integration.runtime_data.last_update_success
-    assert caplog_debug.text.count(f"Server {victim.identifier} is gone from the panel") == 1
+    assert caplog_debug.text.count(f"Server {victim.identifier} is no longer this entry's") == 1
     assert own_warnings(caplog_debug) == []
     assert_key_never_leaked(hass, simulator, caplog_debug)
 

@@ -1,12 +1,11 @@
-"""Live push from the Wings websocket: state within a second, usage without polling."""
+"""Live push from the Wings websocket: state as it changes, usage without polling."""
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import timedelta
 import itertools
 import logging
-import time
 from typing import Any
 from unittest.mock import patch
 
@@ -27,24 +26,35 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.pterodactyl.api import Backoff, ConnectionState
 from custom_components.pterodactyl.const import SERVER_LIST_INTERVAL
-from custom_components.pterodactyl.coordinator import PterodactylCoordinator
-from custom_components.pterodactyl.push import TASK_NAME
 from custom_components.pterodactyl.pushed import PushedState
 from simulator import Fault, FaultKind, ManualClock, PanelSimulator, PowerState, WingsSettings
 
-from .common import CREATIVE, SURVIVAL, VALHEIM, entity_id_of, poll, server_at, settle, state_of
+from .common import (
+    CREATIVE,
+    SURVIVAL,
+    VALHEIM,
+    WAIT_TIMEOUT,
+    coordinator_of,
+    entity_id_of,
+    poll,
+    server_at,
+    settle,
+    state_of,
+    wait_for_entity,
+    wait_for_panel,
+    wait_for_push,
+    wait_for_state,
+)
 
 # The write interval the throttling tests use instead of 5 s, to stay fast.
 WRITE_INTERVAL = 0.5
+# ServerSocket.start() names its task so, followed by the server's identifier.
+SOCKET_TASK_PREFIX = "pterodactyl websocket"
+# Real seconds between two jumps of advance(): a heartbeat ping that a jump set off gets its pong.
+PONG_TIME = 0.02
 
 # A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
 pytestmark = pytest.mark.freeze_time(tick=True)
-
-
-@pytest.fixture
-def websocket_push() -> bool:
-    """Open the websockets."""
-    return True
 
 
 @pytest.fixture
@@ -67,27 +77,15 @@ def fast_backoff() -> Generator[None]:
         yield
 
 
-async def until(predicate: Callable[[], bool], within: float = 2.0) -> float:
-    """Wait until `predicate()` holds, looking every 5 ms; return the seconds it took."""
-    start = time.monotonic()
-    async with asyncio.timeout(within):
-        for _ in itertools.count():
-            if predicate():
-                return time.monotonic() - start
-            await asyncio.sleep(0.005)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def coordinator_of(entry: MockConfigEntry) -> PterodactylCoordinator:
-    """Return the entry's coordinator."""
-    coordinator: PterodactylCoordinator = entry.runtime_data
-    return coordinator
-
-
 async def all_live(entry: MockConfigEntry, simulator: PanelSimulator) -> None:
     """Wait until every server's socket is authenticated."""
-    coordinator = coordinator_of(entry)
-    await until(lambda: all(coordinator.push.is_live(i) for i in simulator.servers))
+    push = coordinator_of(entry).push
+    await wait_for_push(entry, lambda: all(push.is_live(i) for i in simulator.servers))
+
+
+def received(simulator: PanelSimulator, identifier: str) -> list[str]:
+    """Return the latest frames Wings received on the server's sockets."""
+    return simulator.wings.received.get(identifier, [])
 
 
 def usage_requests(simulator: PanelSimulator, identifier: str | None = None) -> int:
@@ -120,16 +118,17 @@ async def test_live_state_and_stats_without_polling(
 
     # Polls fall due, and the server list with its safety refresh: no usage request at all.
     await advance(hass, freezer, panel_clock, minutes=6)
-    await until(lambda: state_of(hass, "sensor", survival, "cpu_utilization") != cpu, within=8)
+    cpu_id = entity_id_of(hass, "sensor", survival, "cpu_utilization")
+    assert cpu_id is not None
+    await wait_for_entity(hass, cpu_id, lambda state: state != cpu)
     assert state_of(hass, "sensor", survival, "uptime") == uptime  # the boot time, stable
     assert usage_requests(simulator) == before
 
-    # A server started on the panel shows on within a second of Wings' status event.
+    # A server started on the panel shows on from Wings' status event, with no poll.
     creative = server_at(simulator, CREATIVE)
     entity_id = switch_id(hass, simulator, CREATIVE)
     simulator.set_state(creative.identifier, power=PowerState.RUNNING)
-    took = await until(lambda: hass.states.get(entity_id).state == "on", within=1)  # type: ignore[union-attr]
-    assert took < 1
+    await wait_for_entity(hass, entity_id, lambda state: state == "on")
     assert state_of(hass, "sensor", creative, "state") == "running"
     assert usage_requests(simulator) == before
 
@@ -139,7 +138,7 @@ async def test_live_state_and_stats_without_polling(
     }
 
 
-async def test_power_action_shows_within_a_second(
+async def test_power_action_is_pushed(
     hass: HomeAssistant,
     *,
     simulator: PanelSimulator,
@@ -157,21 +156,19 @@ async def test_power_action_shows_within_a_second(
     )
     assert hass.states.get(entity_id).state == "on"  # type: ignore[union-attr]
     assert creative.power_signals == ["start"]
-    await until(lambda: state_of(hass, "sensor", creative, "state") == "starting")
+    await wait_for_state(hass, "sensor", creative, "state", "starting")
     panel_clock.advance(simulator.start_seconds)
-    took = await until(lambda: state_of(hass, "sensor", creative, "state") == "running", 1)
-    assert took < 1
+    await wait_for_state(hass, "sensor", creative, "state", "running")
 
     await hass.services.async_call(
         SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
     assert hass.states.get(entity_id).state == "off"  # type: ignore[union-attr]
-    await until(lambda: state_of(hass, "sensor", creative, "state") == "stopping")
+    await wait_for_state(hass, "sensor", creative, "state", "stopping")
     panel_clock.advance(simulator.stop_seconds)
-    took = await until(lambda: state_of(hass, "sensor", creative, "state") == "offline", 1)
-    assert took < 1
+    await wait_for_state(hass, "sensor", creative, "state", "offline")
     # Offline, Wings sends no more stats: the integration asked for the zeroed usage.
-    await until(lambda: state_of(hass, "sensor", creative, "memory_usage") == "0.0", 8)
+    await wait_for_state(hass, "sensor", creative, "memory_usage", "0.0")
     # Pushed servers need no fast polling while they change state.
     assert coordinator_of(init_integration).update_interval == timedelta(seconds=30)
     assert usage_requests(simulator) == before
@@ -189,16 +186,21 @@ async def test_token_renewal_without_reconnect(
     identifier = server_at(simulator, VALHEIM).identifier
     coordinator = coordinator_of(init_integration)
     panel_clock.advance(545)  # within a minute of the 10-minute token's expiry
-    await until(lambda: simulator.websocket_token_requests(identifier) == 2)
+    await wait_for_panel(simulator, lambda: simulator.websocket_token_requests(identifier) == 2)
     # Renewed once Wings took the new token: the client then asks for the state it may have missed.
-    received = simulator.wings.received[identifier]
-    await until(lambda: received.count("auth") == 2 and received[-1] == "send stats")
+    await wait_for_panel(simulator, lambda: renewed(simulator, identifier, times=1))
     simulator.expire_websocket_tokens(identifier)
-    await until(lambda: simulator.websocket_token_requests(identifier) == 3)
-    await asyncio.sleep(0.1)
+    await wait_for_panel(simulator, lambda: simulator.websocket_token_requests(identifier) == 3)
+    await wait_for_panel(simulator, lambda: renewed(simulator, identifier, times=2))
     assert simulator.websocket_connects(identifier) == 1
     assert coordinator.push.is_live(identifier)
     assert usage_requests(simulator, identifier) == 1  # the first refresh only
+
+
+def renewed(simulator: PanelSimulator, identifier: str, *, times: int) -> bool:
+    """Return whether the socket sent `times` renewed tokens, then asked for the state."""
+    frames = received(simulator, identifier)
+    return frames.count("auth") == times + 1 and frames[-1] == "send stats"
 
 
 async def test_reconnect_with_polling_meanwhile(
@@ -220,8 +222,8 @@ async def test_reconnect_with_polling_meanwhile(
     )
     await simulator.disconnect_websockets(identifier)
 
-    await until(lambda: usage_requests(simulator, identifier) == polled + 1)
-    await until(lambda: coordinator.push.is_live(identifier))
+    await wait_for_panel(simulator, lambda: usage_requests(simulator, identifier) == polled + 1)
+    await wait_for_push(init_integration, lambda: coordinator.push.is_live(identifier))
     assert simulator.websocket_connects(identifier) == 2
     assert simulator.websocket_token_requests(identifier) == 4
     # Live again: the next polls leave it alone.
@@ -237,7 +239,9 @@ async def advance(
     for _ in range(round(minutes * 2)):
         clock.advance(30)
         await poll(hass, freezer, 30)
-        await asyncio.sleep(0.02)
+        # Not a wait for a condition: real time for the round trip of a ping the jump set off,
+        # which happens inside aiohttp, out of sight.
+        await asyncio.sleep(PONG_TIME)
 
 
 @pytest.mark.parametrize("panel_servers", [1])
@@ -245,11 +249,12 @@ async def test_write_throttling(
     hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
     """Stats many times a second are written once per interval; a state change at once."""
+    # Times on the event loop's clock, which the writer's throttle runs on.
     stats: list[float] = []
     original = PushedState.push_stats
 
     def counting(self: PushedState, identifier: str, value: Any) -> None:
-        stats.append(time.monotonic())
+        stats.append(hass.loop.time())
         original(self, identifier, value)
 
     with (
@@ -262,37 +267,41 @@ async def test_write_throttling(
         await all_live(mock_config_entry, simulator)
         survival = server_at(simulator, SURVIVAL)
         cpu_id = entity_id_of(hass, "sensor", survival, "cpu_utilization")
-        state_id = entity_id_of(hass, "sensor", survival, "state")
-        writes: dict[str, list[float]] = {cpu_id: [], state_id: []}  # type: ignore[dict-item]
+        assert cpu_id is not None
+        cpu_writes: list[float] = []
+        written = asyncio.Event()
 
         @callback
         def record(event: Event[Any]) -> None:
-            writes[event.data["entity_id"]].append(time.monotonic())
+            cpu_writes.append(hass.loop.time())
+            if len(cpu_writes) == 4:
+                written.set()
 
         @callback
         def watched(data: Any) -> bool:
-            return data["entity_id"] in writes
+            return bool(data["entity_id"] == cpu_id)
 
         # Every write of an entity's state is one of these, changed or not.
         unsubscribe = [
             hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=watched),
             hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=watched),
         ]
-        start = time.monotonic()
-        await asyncio.sleep(WRITE_INTERVAL * 4)
-        received = [t for t in stats if t >= start]
-        assert len(received) >= 20  # about 40 stats events in 2 s
-        cpu_writes = writes[cpu_id]
-        assert 2 <= len(cpu_writes) <= 5
-        # At most one write of the entity within any write interval.
-        assert all(b - a >= WRITE_INTERVAL * 0.9 for a, b in itertools.pairwise(cpu_writes))
-
-        # A power state change is written at once, whatever the interval.
-        simulator.set_state(survival.identifier, power=PowerState.STOPPING)
-        took = await until(lambda: state_of(hass, "sensor", survival, "state") == "stopping")
-        assert took < WRITE_INTERVAL
+        async with asyncio.timeout(WAIT_TIMEOUT):
+            await written.wait()
         for remove in unsubscribe:
             remove()
+        # At most one write of the entity within any write interval...
+        assert all(b - a >= WRITE_INTERVAL * 0.9 for a, b in itertools.pairwise(cpu_writes))
+        # ... while Wings sent stats every 50 ms: about 10 an interval, 30 between these writes.
+        assert sum(cpu_writes[0] < t <= cpu_writes[-1] for t in stats) >= 15
+
+        # A power state change is written at once, whatever the interval: an hour here, so
+        # the state shows only if it skips the throttle.
+        polled = usage_requests(simulator)
+        with patch("custom_components.pterodactyl.pushed.PUSH_WRITE_INTERVAL", 3600):
+            simulator.set_state(survival.identifier, power=PowerState.STOPPING)
+            await wait_for_state(hass, "sensor", survival, "state", "stopping")
+        assert usage_requests(simulator) == polled
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
@@ -305,10 +314,13 @@ async def test_pushed_usage_writes_only_its_own_servers_entities(
     running_cpu = entity_id_of(hass, "sensor", server_at(simulator, SURVIVAL), "cpu_utilization")
     offline_cpu = entity_id_of(hass, "sensor", server_at(simulator, CREATIVE), "cpu_utilization")
     writes: Counter[str] = Counter()
+    written = asyncio.Event()
 
     @callback
     def record(event: Event[Any]) -> None:
         writes[event.data["entity_id"]] += 1
+        if writes[running_cpu] >= 3:  # type: ignore[index]
+            written.set()
 
     @callback
     def watched(data: Any) -> bool:
@@ -319,10 +331,11 @@ async def test_pushed_usage_writes_only_its_own_servers_entities(
             hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=watched),
             hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=watched),
         ]
-        await asyncio.sleep(WRITE_INTERVAL * 4)
+        # Three writes of the running server's usage: each would have written the other too.
+        async with asyncio.timeout(WAIT_TIMEOUT):
+            await written.wait()
         for remove in unsubscribe:
             remove()
-    assert writes[running_cpu] >= 2
     assert writes[offline_cpu] == 0
 
 
@@ -332,7 +345,7 @@ async def test_more_sockets_than_a_hosts_connection_pool(
 ) -> None:
     """Over 100 sockets on the panel's own address: every one opens, and polls still get through."""
     # Home Assistant's shared session allows 100 connections a host; Wings here shares the panel's.
-    await until(lambda: simulator.websocket_count() == 110, within=20)
+    await wait_for_panel(simulator, lambda: simulator.websocket_count() == 110)
     await all_live(init_integration, simulator)
     coordinator = coordinator_of(init_integration)
     await coordinator.async_refresh()
@@ -357,7 +370,10 @@ async def test_not_watchable_server_is_polled_silently(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await settle(hass)
     coordinator = coordinator_of(mock_config_entry)
-    await until(lambda: coordinator.push.state(identifier) is ConnectionState.NOT_WATCHABLE)
+    await wait_for_push(
+        mock_config_entry,
+        lambda: coordinator.push.state(identifier) is ConnectionState.NOT_WATCHABLE,
+    )
     await all_live_but(mock_config_entry, simulator, identifier)
     before = usage_requests(simulator, identifier)
     await advance(hass, freezer, panel_clock, 0.5)
@@ -383,8 +399,9 @@ async def test_polled_server_failing_leaves_pushed_servers_up(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await settle(hass)
     coordinator = coordinator_of(mock_config_entry)
-    await until(
-        lambda: coordinator.push.state(creative.identifier) is ConnectionState.NOT_WATCHABLE
+    await wait_for_push(
+        mock_config_entry,
+        lambda: coordinator.push.state(creative.identifier) is ConnectionState.NOT_WATCHABLE,
     )
     await all_live_but(mock_config_entry, simulator, creative.identifier)
 
@@ -400,8 +417,8 @@ async def test_polled_server_failing_leaves_pushed_servers_up(
 
 async def all_live_but(entry: MockConfigEntry, simulator: PanelSimulator, skip: str) -> None:
     """Wait until every other server's socket is authenticated."""
-    coordinator = coordinator_of(entry)
-    await until(lambda: all(coordinator.push.is_live(i) for i in simulator.servers if i != skip))
+    push = coordinator_of(entry).push
+    await wait_for_push(entry, lambda: all(push.is_live(i) for i in simulator.servers if i != skip))
 
 
 @pytest.mark.parametrize("panel_flavor", ["legacy"])
@@ -439,9 +456,9 @@ async def test_servers_added_and_removed(
     gone = server_at(simulator, VALHEIM).identifier
     simulator.remove_server(gone)
     await advance(hass, freezer, panel_clock, SERVER_LIST_INTERVAL.total_seconds() / 60)
-    await until(lambda: coordinator.push.is_live(added.identifier))
+    await wait_for_push(init_integration, lambda: coordinator.push.is_live(added.identifier))
     assert coordinator.push.state(gone) is None
-    await until(lambda: simulator.websocket_count(gone) == 0)
+    await wait_for_panel(simulator, lambda: simulator.websocket_count(gone) == 0)
 
 
 async def test_unload_closes_every_socket(
@@ -449,12 +466,14 @@ async def test_unload_closes_every_socket(
 ) -> None:
     """Unloading closes the sockets and ends their tasks; nothing is left running."""
     await all_live(init_integration, simulator)
+    tasks = [t for t in asyncio.all_tasks() if t.get_name().startswith(SOCKET_TASK_PREFIX)]
+    assert sorted(t.get_name() for t in tasks) == sorted(
+        f"{SOCKET_TASK_PREFIX} {identifier}" for identifier in simulator.servers
+    )
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert not [
-        t for t in asyncio.all_tasks() if t.get_name().startswith(TASK_NAME) and not t.done()
-    ]
-    await until(lambda: simulator.websocket_count() == 0)
+    assert [t for t in tasks if not t.done()] == []
+    await wait_for_panel(simulator, lambda: simulator.websocket_count() == 0)
 
 
 async def test_home_assistant_stop_closes_every_socket(
@@ -463,4 +482,4 @@ async def test_home_assistant_stop_closes_every_socket(
     """Stopping Home Assistant closes the sockets too."""
     await all_live(init_integration, simulator)
     await hass.async_stop()
-    await until(lambda: simulator.websocket_count() == 0)
+    await wait_for_panel(simulator, lambda: simulator.websocket_count() == 0)

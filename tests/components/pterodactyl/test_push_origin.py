@@ -5,7 +5,6 @@ from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
@@ -14,17 +13,11 @@ from custom_components.pterodactyl.api import ConnectionState
 from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
 from simulator import PanelSimulator
 
-from .common import SURVIVAL, server_at, settle, state_of
-from .test_push import all_live, coordinator_of, until
+from .common import SURVIVAL, coordinator_of, server_at, settle, state_of, wait_for_push
+from .test_push import all_live
 
 # Wings' `remote` when it does not match the panel's APP_URL.
 OTHER_REMOTE = "https://panel.example.com"
-
-
-@pytest.fixture
-def websocket_push() -> bool:
-    """Open the websockets."""
-    return True
 
 
 def issue_id(entry: MockConfigEntry) -> str:
@@ -71,10 +64,11 @@ async def test_refused_origin_raises_a_fixable_issue(
     await hass.config_entries.async_setup(init_integration.entry_id)
     await settle(hass)
     coordinator = coordinator_of(init_integration)
-    await until(
+    await wait_for_push(
+        init_integration,
         lambda: all(
             coordinator.push.state(i) is ConnectionState.ORIGIN_REFUSED for i in simulator.servers
-        )
+        ),
     )
     issue = issue_registry.async_get_issue(DOMAIN, issue_id(init_integration))
     assert issue is not None
@@ -118,8 +112,10 @@ async def test_issue_goes_with_the_entry(
     simulator.wings.settings.remote = OTHER_REMOTE
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await until(
-        lambda: issue_registry.async_get_issue(DOMAIN, issue_id(mock_config_entry)) is not None
+    # The issue is raised as a socket reports the refusal.
+    await wait_for_push(
+        mock_config_entry,
+        lambda: issue_registry.async_get_issue(DOMAIN, issue_id(mock_config_entry)) is not None,
     )
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
     assert issue_registry.async_get_issue(DOMAIN, issue_id(mock_config_entry)) is None

@@ -26,6 +26,13 @@ from simulator import ManualClock, PanelSimulator, PowerState, SimServer
 from .common import SURVIVAL, entity_id_of, poll, server_at, settle, state_of
 from .test_push import advance, all_live
 
+
+@pytest.fixture
+def websocket_push() -> bool:
+    """Poll only: these tests are about the polling budget (the pushed case turns push on)."""
+    return False
+
+
 # Each test asks for `freezer` before `init_integration`: the setup then schedules its polls on
 # the frozen clock, not on the real one, which the first move of the freezer would leave behind.
 
@@ -76,7 +83,7 @@ def unavailable(hass: HomeAssistant) -> list[str]:
     return [s.entity_id for s in hass.states.async_all() if s.state == STATE_UNAVAILABLE]
 
 
-async def run_until(
+async def run_till(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     clock: ManualClock,
@@ -85,7 +92,7 @@ async def run_until(
     within: float,
     step: float = 1,
 ) -> float:
-    """Let time pass `step` at a time until `done`; return how long it took."""
+    """Let simulated time pass `step` at a time until `done`; return how much of it passed."""
     elapsed = 0.0
     while not done():
         assert elapsed < within, f"not done within {within} s"
@@ -276,7 +283,7 @@ async def test_stopping_many_servers_stays_within_the_limit(
 
     await act_on_all(hass, servers, domain, service, data)
     assert coordinator.update_interval.total_seconds() == interval
-    await run_until(
+    await run_till(
         hass,
         freezer,
         panel_clock,
@@ -311,7 +318,7 @@ async def test_one_server_is_followed_every_two_seconds(
 
     # In steps of the interval: the test harness fires a poll up to a second early.
     step = TRANSITION_POLL_INTERVAL.total_seconds()
-    took = await run_until(
+    took = await run_till(
         hass,
         freezer,
         panel_clock,

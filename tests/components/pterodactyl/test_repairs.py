@@ -25,6 +25,8 @@ def issue_of(issue_registry: ir.IssueRegistry, entry: MockConfigEntry) -> ir.Iss
     return issue_registry.async_get_issue(DOMAIN, f"two_factor_required_{entry.entry_id}")
 
 
+# Poll only: a pushed panel is asked nothing at the next poll, which must fail here.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_issue_while_panel_demands_two_factor(
     hass: HomeAssistant,
     *,
@@ -84,6 +86,8 @@ async def test_issue_while_setup_retries(
     assert issue_of(issue_registry, mock_config_entry) is None
 
 
+# Poll only: a pushed panel is asked nothing at the next poll, which must fail here.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_unload_deletes_issue(
     hass: HomeAssistant,
     *,

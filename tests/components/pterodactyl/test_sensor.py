@@ -37,10 +37,11 @@ async def test_sensors(
     *,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    simulator: PanelSimulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Every sensor of every server, as the panel reports them."""
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
@@ -53,7 +54,7 @@ async def test_legacy_installing_server_is_read(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """0.7 neither lists nor refuses an installing server: its usage is read as any other's."""
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
     survival = server_at(simulator, SURVIVAL)
     simulator.set_installing(survival.identifier)
     await poll(hass, freezer)
@@ -66,7 +67,7 @@ async def test_legacy_panel_has_no_network_or_uptime(
     hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
     """A 0.7 panel reports neither, so no entity that could never have a value is created."""
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
     survival = server_at(simulator, SURVIVAL)
 
     for key in ("network_inbound", "network_outbound", "uptime"):
@@ -98,6 +99,9 @@ FAULTS = {
         if (flavor, fault) != ("legacy", "installing")
     ],
 )
+# Poll only: the reasons are the panel's answers to usage reads, which a pushed server never
+# needs (test_socket_faults has what a dropped socket shows).
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_server_without_usage(
     hass: HomeAssistant,
     *,
@@ -109,7 +113,7 @@ async def test_server_without_usage(
     expected_state: str,
 ) -> None:
     """Usage goes unavailable, the state says why, limits stay, other servers keep updating."""
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
     survival, creative = server_at(simulator, SURVIVAL), server_at(simulator, CREATIVE)
     legacy = panel_flavor == "legacy"
     usage = [key for key in USAGE if not legacy or key in ("cpu_utilization", "memory_usage")]
@@ -150,6 +154,8 @@ async def test_server_without_usage(
     ],
     ids=["transferring", "restoring_backup", "node_maintenance"],
 )
+# Poll only: the 409 is the panel's answer to a usage read (its token route refuses too).
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_state_from_the_server_list(
     hass: HomeAssistant,
     simulator: PanelSimulator,
@@ -169,7 +175,7 @@ async def test_state_from_the_server_list(
             detail="This server is busy, please try again later.",
         )
     )
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
 
     assert state_of(hass, "sensor", survival, "state") == expected_state
     assert state_of(hass, "sensor", survival, "cpu_utilization") == STATE_UNAVAILABLE
@@ -181,7 +187,7 @@ async def test_unlimited_limits_are_unknown(
     """A limit of 0 means unlimited on the panel: it shows as unknown, never as 0 or an error."""
     survival = server_at(simulator, SURVIVAL)
     survival.limits.cpu = survival.limits.memory = survival.limits.disk = 0
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
 
     for key in LIMITS:
         assert state_of(hass, "sensor", survival, key) == STATE_UNKNOWN
@@ -198,7 +204,7 @@ async def test_uptime_is_the_boot_time(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """The boot time stays put while the server runs, is unknown when off, and moves on boot."""
-    await setup_platform(hass, mock_config_entry, Platform.SENSOR)
+    await setup_platform(hass, mock_config_entry, Platform.SENSOR, simulator)
     survival = server_at(simulator, SURVIVAL)
     entity_id = entity_id_of(hass, "sensor", survival, "uptime")
     assert entity_id is not None

@@ -19,6 +19,8 @@ from custom_components.pterodactyl.services import MAX_COMMAND_LENGTH
 from simulator import PanelSimulator, PowerState, SimServer
 from simulator.models import ServerStatus as PanelStatus
 
+from .common import wait_for_entity
+
 INTEGRATION = Path(__file__).parents[3] / "custom_components" / DOMAIN
 SURVIVAL, CREATIVE, VALHEIM = 0, 1, 2
 
@@ -79,6 +81,8 @@ async def test_send_command_reaches_every_targeted_server(
     """A command goes to each running server the target covers, and to no other."""
     survival, creative, valheim = (_server(simulator, i) for i in (SURVIVAL, CREATIVE, VALHEIM))
     simulator.set_state(creative.identifier, power=PowerState.RUNNING)
+    # Started on the panel: Wings pushes the change.
+    await wait_for_entity(hass, _switch(hass, creative), lambda state: state == STATE_ON)
 
     await _call(hass, "send_command", {**target(survival, creative), "command": "say Hello"})
 
@@ -148,6 +152,8 @@ async def test_command_to_offline_server(hass: HomeAssistant, simulator: PanelSi
 
 
 @pytest.mark.parametrize("panel_flavor", ["pelican"])
+# Poll only: a polled server's state is read afresh before a command; a pushed one is live.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_pelican_command_reaches_a_server_started_since_the_poll(
     hass: HomeAssistant, simulator: PanelSimulator
 ) -> None:

@@ -1,5 +1,6 @@
 """The websocket rows of the fault matrix: a socket closed by Wings, `jwt error`, `daemon error`."""
 
+import asyncio
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -10,16 +11,23 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Fault, FaultKind, PanelSimulator, PowerState
 
-from .common import CREATIVE, SURVIVAL, poll, server_at, settle, state_of
-from .test_push import (  # noqa: F401  (the fixtures turn push on, with fast timings)
-    all_live,
+from .common import (
+    CREATIVE,
+    SURVIVAL,
+    WAIT_TIMEOUT,
     coordinator_of,
-    fast_backoff,
-    panel_wings,
-    until,
-    usage_requests,
-    websocket_push,
+    log_watch,
+    poll,
+    server_at,
+    settle,
+    state_of,
+    wait_for_panel,
+    wait_for_push,
+    wait_for_state,
 )
+
+# fast_backoff and panel_wings are fixtures: fast socket timings and reconnects.
+from .test_push import all_live, fast_backoff, panel_wings, usage_requests  # noqa: F401
 
 # A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
 pytestmark = pytest.mark.freeze_time(tick=True)
@@ -67,7 +75,7 @@ async def test_socket_closed_by_wings(
     polled = usage_requests(simulator, identifier)
     await simulator.disconnect_websockets(identifier, abort=abort)
     # Polled at once, not after the interval.
-    await until(lambda: usage_requests(simulator, identifier) > polled)
+    await wait_for_panel(simulator, lambda: usage_requests(simulator, identifier) > polled)
     await settle(hass)
     simulator.set_state(identifier, power=PowerState.OFFLINE)
     await poll(hass, freezer)
@@ -76,11 +84,11 @@ async def test_socket_closed_by_wings(
     assert unavailable(hass) == []
 
     simulator.remove_fault(down)
-    await until(lambda: coordinator.push.is_live(identifier), 5)
+    await wait_for_push(init_integration, lambda: coordinator.push.is_live(identifier))
     simulator.set_state(identifier, power=PowerState.RUNNING)
     # Pushed again: the change shows without a poll.
     polled = usage_requests(simulator, identifier)
-    await until(lambda: state_of(hass, "sensor", server, "state") == "running")
+    await wait_for_state(hass, "sensor", server, "state", "running")
     assert usage_requests(simulator, identifier) == polled
     assert unavailable(hass) == []
     assert_quiet_and_secret(caplog, simulator)
@@ -102,12 +110,14 @@ async def test_jwt_error_renews_in_place(
     tokens = simulator.websocket_token_requests(identifier)
     polled = usage_requests(simulator, identifier)
     simulator.send_websocket_event(identifier, "jwt error", "jwt: exp claim is invalid")
-    await until(lambda: simulator.websocket_token_requests(identifier) == tokens + 1)
-    await until(lambda: coordinator.push.is_live(identifier))
+    await wait_for_panel(
+        simulator, lambda: simulator.websocket_token_requests(identifier) == tokens + 1
+    )
+    await wait_for_push(init_integration, lambda: coordinator.push.is_live(identifier))
     assert simulator.websocket_connects(identifier) == 1
     assert usage_requests(simulator, identifier) == polled
     simulator.set_state(identifier, power=PowerState.OFFLINE)
-    await until(lambda: state_of(hass, "sensor", server, "state") == "offline")
+    await wait_for_state(hass, "sensor", server, "state", "offline")
     assert unavailable(hass) == []
     assert_quiet_and_secret(caplog, simulator)
 
@@ -127,10 +137,10 @@ async def test_expired_token_is_renewed(
     caplog.clear()
     tokens = simulator.websocket_token_requests(identifier)
     simulator.expire_websocket_tokens(identifier)
-    await until(lambda: simulator.websocket_token_requests(identifier) > tokens)
-    await until(lambda: coordinator.push.is_live(identifier))
+    await wait_for_panel(simulator, lambda: simulator.websocket_token_requests(identifier) > tokens)
+    await wait_for_push(init_integration, lambda: coordinator.push.is_live(identifier))
     simulator.set_state(identifier, power=PowerState.OFFLINE)
-    await until(lambda: state_of(hass, "sensor", server, "state") == "offline")
+    await wait_for_state(hass, "sensor", server, "state", "offline")
     assert unavailable(hass) == []
     assert_quiet_and_secret(caplog, simulator)
 
@@ -149,13 +159,15 @@ async def test_daemon_error_keeps_the_socket(
     identifier = server.identifier
     caplog.clear()
     polled = usage_requests(simulator, identifier)
-    simulator.send_websocket_event(
-        identifier, "daemon error", "An unexpected error was encountered"
-    )
-    await until(lambda: "Wings error for" in caplog.text)
+    with log_watch("custom_components.pterodactyl", "Wings error for") as logged:
+        simulator.send_websocket_event(
+            identifier, "daemon error", "An unexpected error was encountered"
+        )
+        async with asyncio.timeout(WAIT_TIMEOUT):
+            await logged.wait()
     assert coordinator.push.is_live(identifier)
     simulator.set_state(identifier, power=PowerState.OFFLINE)
-    await until(lambda: state_of(hass, "sensor", server, "state") == "offline")
+    await wait_for_state(hass, "sensor", server, "state", "offline")
     assert simulator.websocket_connects(identifier) == 1
     assert usage_requests(simulator, identifier) == polled
     assert unavailable(hass) == []
@@ -178,13 +190,13 @@ async def test_a_dropped_socket_reads_only_its_server(
         )
     polled = usage_requests(simulator, first)
     await simulator.disconnect_websockets(first)
-    await until(lambda: usage_requests(simulator, first) == polled + 1)
+    await wait_for_panel(simulator, lambda: usage_requests(simulator, first) == polled + 1)
     await settle(hass)
 
     polled_second = usage_requests(simulator, second)
     await simulator.disconnect_websockets(second)
     # Home Assistant's refresh debouncer holds a second request for up to 10 s.
-    await until(lambda: usage_requests(simulator, second) == polled_second + 1, 15)
+    await wait_for_panel(simulator, lambda: usage_requests(simulator, second) == polled_second + 1)
     await settle(hass)
     # The first server waits for the regular interval: a wave of drops is no burst of requests.
     assert usage_requests(simulator, first) == polled + 1

@@ -39,10 +39,11 @@ async def test_switches(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    simulator: PanelSimulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Every power switch, named after its server so that "turn on Survival" finds it."""
-    await setup_platform(hass, mock_config_entry, Platform.SWITCH)
+    await setup_platform(hass, mock_config_entry, Platform.SWITCH, simulator)
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
@@ -104,6 +105,8 @@ async def test_console_command_through_the_switch(
     assert err.value.translation_key == "server_offline"
 
 
+# Poll only: suspension and a node down are read from the panel's usage answers.
+@pytest.mark.parametrize("websocket_push", [False])
 async def test_suspended_and_unreachable(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
