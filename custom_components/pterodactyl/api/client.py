@@ -4,7 +4,6 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 import ipaddress
-import logging
 import re
 from typing import Final
 from urllib.parse import quote
@@ -26,7 +25,6 @@ from .exceptions import (
 )
 from .models import (
     Account,
-    ConflictReason,
     PanelFlavor,
     PowerSignal,
     RateLimitStatus,
@@ -45,39 +43,15 @@ from .parsing import (
 )
 from .transport import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, PanelTransport
 
-_LOGGER = logging.getLogger(__name__)
-
-
 # The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
 PAGE_SIZE: Final = 100
 # A panel with more pages than this is answering in a loop, not listing servers.
 MAX_PAGES: Final = 1000
 
-_CONFLICT_REASONS: Final = (
-    ("suspended", ConflictReason.SUSPENDED),
-    ("maintenance", ConflictReason.NODE_MAINTENANCE),
-    ("installation", ConflictReason.INSTALLING),
-    ("restoring", ConflictReason.RESTORING),
-    ("transferred", ConflictReason.TRANSFERRING),
-)
 # One DNS label; underscores are tolerated because local container names use them.
 _HOST_LABEL: Final = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
-_APPLICATION_KEY_MARKER: Final = "application API key"
-# Panels 0.8 (alpha and beta) refuse a suspended server with 403 where 1.x answers 409.
-_SUSPENDED_403_MARKER: Final = "marked as being suspended"
-# 0.7 does not check suspension; its daemon refuses the panel's own key for a suspended server
-# only (pterodactyl/daemon src/middleware/authorizable.js), which the panel reports as a 504
-# "…resulting in a HTTP/403 response code…".
-_DAEMON_REFUSED_MARKER: Final = "http/403 response code"
 # What get_account returns on 0.7, which cannot say who the key belongs to.
 LEGACY_ACCOUNT: Final = Account(id="legacy", username="", email="", admin=False)
-_OFFLINE_MARKERS: Final = ("must be online", "not online")
-# Pterodactyl wraps a Wings failure in DaemonConnectionException (504); Pelican lets Laravel's
-# HTTP client throw ConnectionException, and 0.7's power route Guzzle's ConnectException, which
-# their handlers render as a generic 500.
-_NODE_UNREACHABLE_CODES: Final = frozenset(
-    {"DaemonConnectionException", "ConnectionException", "ConnectException"}
-)
 # 0.7's power route lets Guzzle's ClientException through when the daemon answers 4xx.
 _DAEMON_REFUSAL_CODE: Final = "ClientException"
 
