@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import re
 from typing import Any, override
 
 from homeassistant.config_entries import (
@@ -37,6 +38,11 @@ from .coordinator import PterodactylConfigEntry
 from .helpers import create_client, entry_unique_id, error_translation_key
 
 # Errors the form explains on their own; any other panel error means it is not reachable as a panel.
+# Application (admin) keys: Pterodactyl 1.8+, Pelican, and Pelican's first betas.
+APPLICATION_KEY_PREFIXES = ("ptla_", "papp_", "peli_")
+# What any panel's key is made of (a 16-character identifier and a 32-character secret); text
+# with spaces, punctuation or too short to be one is no key at all.
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_]{32,}")
 _FORM_ERRORS = frozenset(
     {"application_key", "invalid_auth", "two_factor_required", "ssl_error", "cannot_connect"}
 )
@@ -220,6 +226,19 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
         self, url: str, api_key: str, verify_ssl: bool
     ) -> tuple[_Panel | None, dict[str, str]]:
         """Read the account and list its servers; return the panel, or the form's errors."""
+        key = api_key.strip()
+        if key.startswith(APPLICATION_KEY_PREFIXES):
+            # Said before asking the panel, which would only answer "forbidden".
+            return None, {CONF_API_KEY: "application_key"}
+        if not _KEY_TEXT.fullmatch(key):
+            return None, {CONF_API_KEY: "not_a_key"}
+        url = url.strip()
+        if "://" not in url:
+            # "panel.example.com" or "192.168.1.5:8080": https first, http if that fails.
+            panel, errors = await self._async_validate(f"https://{url}", key, verify_ssl)
+            if errors.get("base") not in ("cannot_connect", "ssl_error"):
+                return panel, errors
+            url = f"http://{url}"
         try:
             client = create_client(self.hass, url, api_key, verify_ssl)
             account = await client.get_account()

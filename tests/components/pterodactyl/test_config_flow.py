@@ -176,21 +176,55 @@ async def test_user_flow_input_errors(
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize("panel_flavor", ["v1", "pelican"])
 async def test_user_flow_application_key(hass: HomeAssistant, simulator: PanelSimulator) -> None:
-    """An application (admin) key gets its own explanation."""
+    """An application (admin) key is told by its prefix, before the panel is asked."""
     result = await start_user_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(simulator, api_key=simulator.application_key)
     )
 
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "application_key"}
+    assert result["errors"] == {CONF_API_KEY: "application_key"}
+    assert simulator.api_requests() == []
     await assert_translated(hass, result, "error")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(simulator)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+@pytest.mark.parametrize(
+    "text", ["my password", "ptlc_short", "ptlc-abc/def+ghi=jkl.mnopqrstuvwxyz0123456789"]
+)
+async def test_user_flow_text_that_is_no_key(
+    hass: HomeAssistant, simulator: PanelSimulator, text: str
+) -> None:
+    """Text that cannot be any panel's key is said to be none, without asking the panel."""
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(simulator, api_key=text)
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_KEY: "not_a_key"}
+    assert simulator.api_requests() == []
+    await assert_translated(hass, result, "error")
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_user_flow_url_without_scheme(hass: HomeAssistant, simulator: PanelSimulator) -> None:
+    """An address without http(s):// is tried with https, then http, which this panel speaks."""
+    assert simulator.url is not None
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(simulator, url=simulator.url.removeprefix("http://"))
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_URL] == simulator.url
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
