@@ -94,10 +94,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         """Read the account once; it names the entry's user and the panel flavour."""
         try:
             self.account = await self.client.get_account()
-        except PterodactylAuthenticationError as err:
-            raise auth_failed_error(err) from err
         except PterodactylError as err:
-            raise update_failed_error(err) from err
+            raise self._update_failed(err) from err
 
     async def async_start_push(self) -> None:
         """Let Wings push usage from now on; panels before 1.0 have no websocket: poll them."""
