@@ -230,29 +230,36 @@ async def _measure_power(
     registry = er.async_get(hass)
     targets = [s for s in info.servers if s.power == "offline"][:trials]
     results: list[PowerTrial] = []
-    watched: dict[str, tuple[PowerTrial, str]] = {}
+    watched: dict[str, tuple[PowerTrial, str, str]] = {}
     pressed_at: dict[str, float] = {}
     all_shown = asyncio.Event()
     for server in targets:
         trial = PowerTrial(server=server.identifier, phase=0.0)
         results.append(trial)
-        running = registry.async_get_entity_id("binary_sensor", DOMAIN, f"{server.uuid}_status")
+        # Core shows a running server by its Status binary sensor; ours by the State sensor,
+        # as Status is disabled for new installs.
+        platform, key, running_value = (
+            ("sensor", "state", "running")
+            if integration == "ours"
+            else ("binary_sensor", "status", "on")
+        )
+        running = registry.async_get_entity_id(platform, DOMAIN, f"{server.uuid}_{key}")
         if running is None:
-            raise RuntimeError(f"no status binary sensor for {server.name}")
-        watched[running] = (trial, "running")
+            raise RuntimeError(f"no {key} entity for {server.name}")
+        watched[running] = (trial, "running", running_value)
         if integration == "ours":
             switch = registry.async_get_entity_id("switch", DOMAIN, f"{server.uuid}_power")
             if switch is None:
                 raise RuntimeError(f"no power switch for {server.name}")
-            watched[switch] = (trial, "switch")
+            watched[switch] = (trial, "switch", "on")
 
     @callback
     def shown(event: Event[EventStateChangedData]) -> None:
         """Record when an entity first shows its server on."""
+        trial, what, shown_value = watched[event.data["entity_id"]]
         new_state = event.data["new_state"]
-        if new_state is None or new_state.state != "on":
+        if new_state is None or new_state.state != shown_value:
             return
-        trial, what = watched[event.data["entity_id"]]
         delay = time.monotonic() - pressed_at.get(trial.server, time.monotonic())
         if what == "switch" and trial.switch_delay is None:
             trial.switch_delay = delay

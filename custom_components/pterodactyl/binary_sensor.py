@@ -34,11 +34,14 @@ class PterodactylBinarySensorEntityDescription(
     value_fn: Callable[[ServerData], bool]
 
 
+# Both repeat what the State sensor shows; they stay for core's users and for automations
+# that want a plain on/off, disabled for new installs.
 BINARY_SENSORS: tuple[PterodactylBinarySensorEntityDescription, ...] = (
     PterodactylBinarySensorEntityDescription(
         key="status",
         translation_key="status",
         device_class=BinarySensorDeviceClass.RUNNING,
+        entity_registry_enabled_default=False,
         value_fn=lambda data: data.status is ServerStatus.RUNNING,
         # Whether the server runs is unknown while its node is down; whether it is suspended is not.
         available_fn=power_known,
@@ -46,6 +49,7 @@ BINARY_SENSORS: tuple[PterodactylBinarySensorEntityDescription, ...] = (
     PterodactylBinarySensorEntityDescription(
         key="suspended",
         translation_key="suspended",
+        entity_registry_enabled_default=False,
         value_fn=lambda data: data.status is ServerStatus.SUSPENDED,
     ),
 )

@@ -32,11 +32,19 @@ class PterodactylButtonEntityDescription(ButtonEntityDescription, PterodactylEnt
 
 
 BUTTONS: tuple[PterodactylButtonEntityDescription, ...] = (
+    # The power switch starts and stops a server already: these two are for those who want
+    # separate buttons on a dashboard, so they wait to be enabled.
     PterodactylButtonEntityDescription(
-        key="start_server", translation_key="start_server", signal=PowerSignal.START
+        key="start_server",
+        translation_key="start_server",
+        signal=PowerSignal.START,
+        entity_registry_enabled_default=False,
     ),
     PterodactylButtonEntityDescription(
-        key="stop_server", translation_key="stop_server", signal=PowerSignal.STOP
+        key="stop_server",
+        translation_key="stop_server",
+        signal=PowerSignal.STOP,
+        entity_registry_enabled_default=False,
     ),
     PterodactylButtonEntityDescription(
         key="restart_server", translation_key="restart_server", signal=PowerSignal.RESTART

@@ -139,6 +139,7 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         # stores one row per boot instead of one per poll, and the frontend shows "2 hours ago".
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda data: data.started_at,
         available_fn=has_usage,
         exists_fn=not_legacy,

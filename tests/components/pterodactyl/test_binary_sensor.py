@@ -12,6 +12,9 @@ from simulator import PanelSimulator
 
 from .common import SURVIVAL, VALHEIM, poll, server_at, setup_platform, state_of
 
+# Both are disabled for new installs (the State sensor says the same); enabled here to be tested.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 
 @pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
 async def test_binary_sensors(

