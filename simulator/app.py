@@ -88,7 +88,8 @@ class ClientApi:
         server = self._bind(request)
         self._check_state(server, "view")
         panel = self.panel
-        body = transformers.server_object(server, panel.spec, panel.account)
+        includes = transformers.requested_includes(request.query.get("include"))
+        body = transformers.server_object(server, panel.spec, panel.account, includes)
         if not panel.spec.is_legacy:
             body["meta"] = {
                 "is_server_owner": server.is_owner,

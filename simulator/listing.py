@@ -20,6 +20,10 @@ def server_list(
 ) -> dict[str, Any]:
     """Return the paginated list body for the request's query."""
     query = request.query
+    # 0.7's client transformer offers no includes.
+    includes = (
+        frozenset() if spec.is_legacy else transformers.requested_includes(query.get("include"))
+    )
     if spec.is_legacy:
         # 0.7 ClientController::index: `?filter=`, a fixed page size
         # (config('pterodactyl.paginate.frontend.servers'), 15), no `type`, `filter[…]` or
@@ -46,7 +50,7 @@ def server_list(
         links["next"] = _page_url(request, page + 1, keep_query=keep_query)
     return {
         "object": "list",
-        "data": [transformers.server_object(s, spec, account) for s in chunk],
+        "data": [transformers.server_object(s, spec, account, includes) for s in chunk],
         "meta": {
             "pagination": {
                 "total": total,

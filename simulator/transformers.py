@@ -4,6 +4,7 @@ import hashlib
 import math
 import random
 from typing import Any
+import uuid
 
 from simulator.flavors import Flavor, FlavorSpec
 from simulator.models import MIB, Account, PowerState, SimServer, Stats
@@ -143,14 +144,37 @@ def _relationships(server: SimServer, account: Account) -> dict[str, Any]:
     return {"allocations": {"object": "list", "data": allocations}, "variables": variables}
 
 
-def server_object(server: SimServer, spec: FlavorSpec, account: Account) -> dict[str, Any]:
+def requested_includes(include: str | None) -> frozenset[str]:
+    """Return the `?include=` names the server transformer offers (availableIncludes).
+
+    Fractal leaves out any other name it is asked for (ServerTransformer::$availableIncludes,
+    `['egg', 'subusers']` on 1.x and Pelican); `subusers` is not modelled.
+    """
+    return frozenset(name.strip() for name in (include or "").split(",")) & {"egg"}
+
+
+def _egg_object(server: SimServer) -> dict[str, Any]:
+    """Return the `egg` include (Api/Client/EggTransformer: uuid and name)."""
+    egg_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"egg:{server.egg}")
+    return {"object": "egg", "attributes": {"uuid": str(egg_uuid), "name": server.egg}}
+
+
+def server_object(
+    server: SimServer,
+    spec: FlavorSpec,
+    account: Account,
+    includes: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """Return a full `server` object as listed by GET /api/client."""
     body: dict[str, Any] = {
         "object": "server",
         "attributes": server_attributes(server, spec, account),
     }
     if not spec.is_legacy:
-        body["attributes"]["relationships"] = _relationships(server, account)
+        relationships = _relationships(server, account)
+        if "egg" in includes:
+            relationships["egg"] = _egg_object(server)
+        body["attributes"]["relationships"] = relationships
     return body
 
 

@@ -70,6 +70,32 @@ async def test_v1_server_list_shape(panel: PanelClient) -> None:
     assert "ghcr.io\\/pterodactyl" in reply.text
 
 
+@pytest.mark.parametrize("flavor", ["v1", "pelican"])
+async def test_egg_include(make_panel: PanelFactory, flavor: str) -> None:
+    """`?include=egg` adds the egg's uuid and name; other names are left out, as Fractal does."""
+    api = await make_panel(flavor=flavor)
+    plain = (await api.get("/api/client")).json["data"][0]["attributes"]["relationships"]
+    assert set(plain) == {"allocations", "variables"}
+
+    listed = await api.get("/api/client?include=egg,nonsense")
+    relationships = listed.json["data"][0]["attributes"]["relationships"]
+    assert set(relationships) == {"allocations", "variables", "egg"}
+    egg = relationships["egg"]
+    assert egg["object"] == "egg"
+    assert egg["attributes"]["name"] == "Paper"
+    assert re.fullmatch(r"[0-9a-f-]{36}", egg["attributes"]["uuid"])
+    identifier = listed.json["data"][0]["attributes"]["identifier"]
+    viewed = await api.get(f"/api/client/servers/{identifier}?include=egg")
+    assert viewed.json["attributes"]["relationships"]["egg"] == egg
+
+
+async def test_legacy_ignores_includes(make_panel: PanelFactory) -> None:
+    """0.7's client transformer offers no includes: the object stays as it was."""
+    api = await make_panel(flavor="legacy")
+    attributes = (await api.get("/api/client?include=egg")).json["data"][0]["attributes"]
+    assert set(attributes) == LEGACY_ATTRIBUTES
+
+
 async def test_v1_account_shape(panel: PanelClient) -> None:
     reply = await panel.get("/api/client/account")
     assert reply.json == {
