@@ -15,8 +15,9 @@ from .models import ServerData
 from .push import PushManager
 
 # The key opens the account; the URL, title and unique ID name the panel's host and account,
-# and the account's names and e-mail identify a person: diagnostics are pasted into public issues.
-TO_REDACT = {CONF_API_KEY, CONF_URL, "title", "unique_id", "id", "username", "email"}
+# and the account's names and e-mail identify a person, and a game server's host says where it
+# is on the internet: diagnostics are pasted into public issues.
+TO_REDACT = {CONF_API_KEY, CONF_URL, "title", "unique_id", "id", "username", "email", "host"}
 
 
 async def async_get_config_entry_diagnostics(

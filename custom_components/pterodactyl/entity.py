@@ -72,7 +72,9 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
             manufacturer=(
                 "Pelican" if coordinator.client.flavor is PanelFlavor.PELICAN else "Pterodactyl"
             ),
-            model="Game server",
+            # The egg names the game ("Paper", "Valheim"); 0.7 does not list it. The client API
+            # reports no panel version, so there is no sw_version to give.
+            model=server.egg,
             serial_number=server.uuid,
             configuration_url=coordinator.client.server_url(identifier),
         )

@@ -144,6 +144,15 @@ SENSORS: tuple[PterodactylSensorEntityDescription, ...] = (
         available_fn=has_usage,
         exists_fn=not_legacy,
     ),
+    # Where players connect: the default allocation, as the panel's console page shows it.
+    PterodactylSensorEntityDescription(
+        key="address",
+        translation_key="address",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: str(data.server.address) if data.server.address else None,
+        exists_fn=not_legacy,
+    ),
     # Limits are the panel's settings: 0 (unlimited) reads as unknown. Core gave them a state
     # class; keeping it spares upgraded installs a statistics repair.
     PterodactylSensorEntityDescription(

@@ -35,14 +35,24 @@ def load_text(name: str) -> str:
 
 
 def api_url(path: str = "", **params: str) -> str:
-    """Return the absolute URL of a client API path on the mocked panel."""
+    """Return the absolute URL of a client API path on the mocked panel.
+
+    The query is sorted, as aioresponses records each request's URL.
+    """
     url = URL(f"{BASE_URL}/api/client/{path}".rstrip("/"))
-    return str(url.with_query(params) if params else url)
+    return str(url.with_query(sorted(params.items())) if params else url)
 
 
-def list_url(page: int) -> str:
+def list_url(page: int, *, legacy: bool = False) -> str:
     """Return the URL the client requests for one page of the server list."""
-    return api_url(page=str(page), per_page="100")
+    if legacy:
+        return api_url(page=str(page), per_page="100")
+    return api_url(page=str(page), per_page="100", include="egg")
+
+
+def server_url(identifier: str) -> str:
+    """Return the URL the client requests to read one server, its egg included."""
+    return api_url(f"servers/{identifier}", include="egg")
 
 
 def server_item(fixture: str, identifier: str, **attributes: Any) -> dict[str, Any]:

@@ -11,11 +11,21 @@ from custom_components.pterodactyl.api import (
     PterodactylClient,
     PterodactylInvalidResponseError,
     Server,
+    ServerAddress,
     ServerLimits,
     client as client_module,
 )
 
-from .common import api_url, calls, error_body, list_url, load_json, server_item, server_page
+from .common import (
+    api_url,
+    calls,
+    error_body,
+    list_url,
+    load_json,
+    server_item,
+    server_page,
+    server_url,
+)
 
 MIB = 1024 * 1024
 
@@ -106,7 +116,7 @@ async def test_pterodactyl_server_fields(
     client: PterodactylClient, mock_panel: aioresponses
 ) -> None:
     """Map a 1.x server: MiB limits to bytes, cpu in %, flags and node."""
-    mock_panel.get(api_url("servers/1a7ce997"), payload=load_json("pterodactyl_server"))
+    mock_panel.get(server_url("1a7ce997"), payload=load_json("pterodactyl_server"))
     assert await client.get_server("1a7ce997") == Server(
         identifier="1a7ce997",
         uuid="1a7ce997-259b-452e-8b4e-cecc464142ca",
@@ -120,12 +130,15 @@ async def test_pterodactyl_server_fields(
         is_transferring=False,
         is_restoring=False,
         is_node_under_maintenance=False,
+        egg="Paper",
+        docker_image="ghcr.io/pterodactyl/yolks:java_17",
+        address=ServerAddress(host="203.0.113.10", port=25565),
     )
 
 
 async def test_legacy_server_fields(client: PterodactylClient, mock_panel: aioresponses) -> None:
     """Map a 0.7 server, which has no node, status or state flags."""
-    mock_panel.get(api_url("servers/d3aac109"), payload=load_json("legacy_server"))
+    mock_panel.get(server_url("d3aac109"), payload=load_json("legacy_server"))
     assert await client.get_server("d3aac109") == Server(
         identifier="d3aac109",
         uuid="d3aac109-e5a0-4331-b03e-3454f7e136dc",
@@ -144,7 +157,7 @@ async def test_legacy_server_fields(client: PterodactylClient, mock_panel: aiore
 
 async def test_pelican_server_fields(client: PterodactylClient, mock_panel: aioresponses) -> None:
     """Map a Pelican server: no description, 0 limits are unlimited, subuser and flags."""
-    mock_panel.get(api_url("servers/9f3b2c1d"), payload=load_json("pelican_server"))
+    mock_panel.get(server_url("9f3b2c1d"), payload=load_json("pelican_server"))
     assert await client.get_server("9f3b2c1d") == Server(
         identifier="9f3b2c1d",
         uuid="9f3b2c1d-8e7f-4a6b-9c5d-4e3f2a1b0c9d",
@@ -158,7 +171,54 @@ async def test_pelican_server_fields(client: PterodactylClient, mock_panel: aior
         is_transferring=True,
         is_restoring=False,
         is_node_under_maintenance=True,
+        egg="Valheim",
+        docker_image="ghcr.io/parkervcp/steamcmd:debian",
+        # Its default allocation listens on every address: the node's host reaches it.
+        address=ServerAddress(host="node1.example.net", port=2456),
     )
+
+
+@pytest.mark.parametrize(
+    ("allocation", "address"),
+    [
+        ({"ip": "203.0.113.10", "ip_alias": "play.example.com"}, "play.example.com:25565"),
+        ({"ip": "2001:db8::7", "ip_alias": None}, "[2001:db8::7]:25565"),
+        ({"ip": "::", "ip_alias": None}, "node01.example.com:25565"),
+        ({"ip": "203.0.113.10", "port": "25565"}, None),
+        ({"ip": "203.0.113.10", "port": 0}, None),
+        ({"ip": "203.0.113.10", "is_default": False}, None),
+        ({"ip": None, "ip_alias": None}, None),
+    ],
+)
+async def test_server_address(
+    client: PterodactylClient,
+    mock_panel: aioresponses,
+    allocation: dict[str, Any],
+    address: str | None,
+) -> None:
+    """Read the default allocation's alias, else its IP, else the node's host; skip garbage."""
+    payload = load_json("pterodactyl_server")
+    payload["attributes"]["relationships"]["allocations"]["data"][0]["attributes"].update(
+        allocation
+    )
+    mock_panel.get(server_url("1a7ce997"), payload=payload)
+    server = await client.get_server("1a7ce997")
+    assert (str(server.address) if server.address else None) == address
+
+
+@pytest.mark.parametrize(
+    "relationships",
+    [None, [], {"egg": None, "allocations": "none"}, {"egg": {"attributes": {"name": 7}}}],
+)
+async def test_server_with_odd_relationships(
+    client: PterodactylClient, mock_panel: aioresponses, relationships: Any
+) -> None:
+    """A panel (or plugin) sending odd relationships still lists the server, without extras."""
+    payload = load_json("pterodactyl_server")
+    payload["attributes"]["relationships"] = relationships
+    mock_panel.get(server_url("1a7ce997"), payload=payload)
+    server = await client.get_server("1a7ce997")
+    assert (server.name, server.egg, server.address) == ("Survival", None, None)
 
 
 @pytest.mark.parametrize(
@@ -180,7 +240,7 @@ async def test_server_state_flags(
 ) -> None:
     """Raise exactly the flag the status or boolean says."""
     mock_panel.get(
-        api_url("servers/1a7ce997"),
+        server_url("1a7ce997"),
         payload=server_item("pterodactyl_server", "1a7ce997", **attributes),
     )
     server = await client.get_server("1a7ce997")
@@ -201,7 +261,7 @@ async def test_server_without_limits_or_owner(
     payload = load_json("legacy_server")
     del payload["attributes"]["limits"]
     del payload["attributes"]["server_owner"]
-    mock_panel.get(api_url("servers/d3aac109"), payload=payload)
+    mock_panel.get(server_url("d3aac109"), payload=payload)
     server = await client.get_server("d3aac109")
     assert server.limits == ServerLimits(memory_bytes=None, disk_bytes=None, cpu_percent=None)
     assert server.is_owner is True
@@ -227,7 +287,7 @@ async def test_server_invalid_fields(
     """Refuse a server with missing names or nonsensical limits (json.dumps writes NaN as is)."""
     payload = load_json("pterodactyl_server")
     payload["attributes"].update(change)
-    mock_panel.get(api_url("servers/1a7ce997"), payload=payload)
+    mock_panel.get(server_url("1a7ce997"), payload=payload)
     with pytest.raises(PterodactylInvalidResponseError):
         await client.get_server("1a7ce997")
 

@@ -65,11 +65,12 @@ async def test_command_body(client: PterodactylClient, mock_panel: aioresponses)
 async def test_list_requests_full_pages(
     client: PterodactylClient, mock_panel: aioresponses
 ) -> None:
-    """Ask for the largest page the panel allows, starting at page 1."""
-    mock_panel.get(api_url(page="1", per_page="100"), payload={"object": "list", "data": []})
+    """Ask for the largest page the panel allows, starting at page 1, with each server's egg."""
+    url = api_url(page="1", per_page="100", include="egg")
+    mock_panel.get(url, payload={"object": "list", "data": []})
     assert await client.list_servers() == []
-    kwargs = only_call(mock_panel, "GET", api_url(page="1", per_page="100"))
-    assert kwargs["params"] == {"page": "1", "per_page": "100"}
+    kwargs = only_call(mock_panel, "GET", url)
+    assert kwargs["params"] == {"page": "1", "per_page": "100", "include": "egg"}
 
 
 async def test_options_verify_ssl_and_timeout(

@@ -158,9 +158,8 @@ class PterodactylClient:
         servers: dict[str, Server] = {}
         for page in range(1, MAX_PAGES + 1):
             try:
-                payload = await self._transport.request(
-                    "GET", "", params={"page": str(page), "per_page": str(PAGE_SIZE)}
-                )
+                params = {"page": str(page), "per_page": str(PAGE_SIZE), **self._includes}
+                payload = await self._transport.request("GET", "", params=params)
             except PterodactylForbiddenError as err:
                 # The list checks no permission: its 403 refuses the key (or its address), and
                 # 0.7 says no more than "An error was encountered".
@@ -177,7 +176,14 @@ class PterodactylClient:
 
     async def get_server(self, identifier: str) -> Server:
         """Read one server."""
-        return parse_server(await self._transport.request("GET", _server_path(identifier)))
+        return parse_server(
+            await self._transport.request("GET", _server_path(identifier), params=self._includes)
+        )
+
+    @property
+    def _includes(self) -> dict[str, str]:
+        """Ask for the server's egg, which names its game; 0.7 offers no includes."""
+        return {} if self.flavor is PanelFlavor.LEGACY else {"include": "egg"}
 
     async def get_utilization(self, identifier: str) -> Utilization:
         """Read one server's live usage on whichever API generation the panel speaks."""

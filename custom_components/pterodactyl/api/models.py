@@ -63,6 +63,18 @@ class ConflictReason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServerAddress:
+    """Where players reach a game server: its default allocation."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        """Return host:port, an IPv6 host in brackets."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Server:
     """A game server as listed by the panel."""
 
@@ -78,6 +90,11 @@ class Server:
     is_transferring: bool
     is_restoring: bool
     is_node_under_maintenance: bool
+    # What the server runs and where players reach it; None where the panel does not say
+    # (0.7 lists none of it).
+    egg: str | None = None
+    docker_image: str | None = None
+    address: ServerAddress | None = None
 
     @property
     def conflict_reason(self) -> ConflictReason | None:

@@ -11,6 +11,7 @@ from .exceptions import PterodactylInvalidResponseError
 from .models import (
     Account,
     Server,
+    ServerAddress,
     ServerLimits,
     ServerState,
     ServerStats,
@@ -148,6 +149,50 @@ def _server_limits(attributes: dict[str, Any]) -> ServerLimits:
     )
 
 
+# An allocation bound to every interface names no host a player could use.
+_WILDCARD_IPS: Final = frozenset({"0.0.0.0", "::", "[::]"})  # noqa: S104 (matched, not bound)
+
+
+def _relationship(attributes: dict[str, Any], name: str) -> Any:
+    """Return an included relationship's JSON, or None where the panel did not send it."""
+    relationships = attributes.get("relationships")
+    return relationships.get(name) if isinstance(relationships, dict) else None
+
+
+def _egg_name(attributes: dict[str, Any]) -> str | None:
+    """Return the name of the server's egg (`?include=egg`), None when not included."""
+    egg = _relationship(attributes, "egg")
+    egg_attributes = egg.get("attributes") if isinstance(egg, dict) else None
+    name = egg_attributes.get("name") if isinstance(egg_attributes, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _default_address(attributes: dict[str, Any]) -> ServerAddress | None:
+    """Return the default allocation's address: its alias, else its IP, else the node's host.
+
+    The panel always includes the default allocation, even to a subuser without
+    allocation.read (ServerTransformer::includeAllocations). A malformed one is left out
+    rather than failing the whole server list: the address is information, not control.
+    """
+    allocations = _relationship(attributes, "allocations")
+    items = allocations.get("data") if isinstance(allocations, dict) else None
+    for item in items if isinstance(items, list) else []:
+        allocation = item.get("attributes") if isinstance(item, dict) else None
+        if not isinstance(allocation, dict) or allocation.get("is_default") is not True:
+            continue
+        port = allocation.get("port")
+        host = _optional_string(allocation.get("ip_alias")) or _optional_string(
+            allocation.get("ip")
+        )
+        if host in _WILDCARD_IPS:
+            # The game listens on every address of its node: the node's host reaches it.
+            sftp = attributes.get("sftp_details")
+            host = _optional_string(sftp.get("ip")) if isinstance(sftp, dict) else None
+        if host and isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536:
+            return ServerAddress(host=host, port=port)
+    return None
+
+
 def parse_server(payload: dict[str, Any] | None) -> Server:
     """Parse one fractal server item (from the list or from GET /servers/{id})."""
     attributes = _attributes(payload, "server")
@@ -166,6 +211,9 @@ def parse_server(payload: dict[str, Any] | None) -> Server:
         is_transferring=_flag(attributes.get("is_transferring")),
         is_restoring=status == "restoring_backup",
         is_node_under_maintenance=_flag(attributes.get("is_node_under_maintenance")),
+        egg=_egg_name(attributes),
+        docker_image=_optional_string(attributes.get("docker_image")) or None,
+        address=_default_address(attributes),
     )
 
 
