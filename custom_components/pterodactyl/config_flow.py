@@ -69,10 +69,10 @@ RECONFIGURE_SCHEMA = probatio.Schema(
 )
 OPTIONS_SCHEMA = probatio.Schema(
     {
+        # No min/max here: the selector would refuse a value with its own English words;
+        # the step checks the range and says it in the user's language.
         probatio.Required(CONF_UPDATE_INTERVAL): NumberSelector(
             NumberSelectorConfig(
-                min=MIN_UPDATE_INTERVAL,
-                max=MAX_UPDATE_INTERVAL,
                 step=1,
                 unit_of_measurement="s",
                 mode=NumberSelectorMode.BOX,
@@ -277,23 +277,30 @@ class PterodactylOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the update interval and whether to fire console events."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    **self.config_entry.options,
-                    CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
-                    CONF_CONSOLE_EVENTS: user_input[CONF_CONSOLE_EVENTS],
-                }
-            )
+            interval = user_input[CONF_UPDATE_INTERVAL]
+            if interval == int(interval) and MIN_UPDATE_INTERVAL <= interval <= MAX_UPDATE_INTERVAL:
+                return self.async_create_entry(
+                    data={
+                        **self.config_entry.options,
+                        CONF_UPDATE_INTERVAL: int(interval),
+                        CONF_CONSOLE_EVENTS: user_input[CONF_CONSOLE_EVENTS],
+                    }
+                )
+            errors[CONF_UPDATE_INTERVAL] = "update_interval_out_of_range"
+        shown = user_input or {
+            CONF_UPDATE_INTERVAL: self.config_entry.options.get(
+                CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL
+            ),
+            CONF_CONSOLE_EVENTS: self.config_entry.options.get(CONF_CONSOLE_EVENTS, False),
+        }
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA,
-                {
-                    CONF_UPDATE_INTERVAL: self.config_entry.options.get(
-                        CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL
-                    ),
-                    CONF_CONSOLE_EVENTS: self.config_entry.options.get(CONF_CONSOLE_EVENTS, False),
-                },
-            ),
+            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, shown),
+            errors=errors,
+            description_placeholders={
+                "min": str(MIN_UPDATE_INTERVAL),
+                "max": str(MAX_UPDATE_INTERVAL),
+            },
         )

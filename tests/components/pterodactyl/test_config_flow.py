@@ -8,7 +8,7 @@ from unittest.mock import AsyncMock, patch
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -677,15 +677,30 @@ async def test_options_flow(hass: HomeAssistant, init_integration: MockConfigEnt
     assert init_integration.runtime_data.update_interval.total_seconds() == 60
 
 
-async def test_options_flow_minimum(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+@pytest.mark.parametrize("interval", [5, 9.0, 3601, 30.5])
+async def test_options_flow_out_of_range(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, interval: float
 ) -> None:
-    """Polling more often than every 10 s is refused."""
+    """An interval outside 10-3600 s, or not whole, is refused with the range, then fixed."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
 
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_UPDATE_INTERVAL: 5}
-        )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: interval, CONF_CONSOLE_EVENTS: True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_UPDATE_INTERVAL: "update_interval_out_of_range"}
+    assert result["description_placeholders"] == {"min": "10", "max": "3600"}
+    schema = result["data_schema"]
+    assert schema is not None
+    # What the user typed stays in the form, to be corrected.
+    assert {key: key.description for key in schema.schema}[CONF_UPDATE_INTERVAL] == {
+        "suggested_value": interval
+    }
     assert mock_config_entry.options == {}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: 10, CONF_CONSOLE_EVENTS: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == {CONF_UPDATE_INTERVAL: 10, CONF_CONSOLE_EVENTS: True}
