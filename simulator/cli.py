@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from simulator.flavors import Flavor
+from simulator.models import SimServer
 from simulator.panel import PanelSimulator
 
 
@@ -37,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--require-2fa", action="store_true", help="refuse client routes until 2FA is enabled"
     )
+    parser.add_argument(
+        "--games", action="store_true",
+        help="each game answers player queries (Minecraft, Source) on a 127.0.0.1 port",
+    )  # fmt: skip
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     return parser
@@ -79,7 +84,18 @@ def simulator_from(options: argparse.Namespace) -> PanelSimulator:
         stop_seconds=options.stop_seconds,
         require_2fa=options.require_2fa,
         request_log_limit=10_000,
+        games=options.games,
     )
+
+
+def server_line(sim: PanelSimulator, server: SimServer) -> str:
+    """Return how `serve` shows a server: id, name, game, state, and where its game answers."""
+    line = f"server: {server.identifier} {server.name} ({server.game}) {server.power_state.value}"
+    game = sim.games.games.get(server.identifier) if sim.games is not None else None
+    if game is None or game.address is None:
+        return line
+    host, port = game.address
+    return f"{line} query: {game.protocol.value} {host}:{port}"
 
 
 async def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> None:
@@ -95,10 +111,7 @@ async def serve(argv: Sequence[str] | None = None, *, out: TextIO | None = None)
             f"application_api_key: {sim.application_key}",
             f"flavor: {sim.flavor.value}  rate_limit: {sim.rate_limit}/min",
         ]
-        lines += [
-            f"server: {s.identifier} {s.name} ({s.game}) {s.power_state.value}"
-            for s in sim.servers.values()
-        ]
+        lines += [server_line(sim, server) for server in sim.servers.values()]
         stream.write("\n".join(lines) + "\n")
         stream.flush()
         await asyncio.Event().wait()

@@ -5,6 +5,7 @@ import random
 import uuid
 
 from simulator.clock import Clock
+from simulator.games.spec import QueryProtocol, QuerySpec
 from simulator.models import Allocation, EggVariable, FeatureLimits, Limits, SimServer
 
 _JAVA_STARTUP = (
@@ -30,20 +31,24 @@ class GameTemplate:
     idle_cpu: float
     egg_features: tuple[str, ...] | None = None
     description: str = ""
+    # The player query the game answers (None: none the simulator speaks); see docs/conformance.md.
+    query: QuerySpec | None = None
 
 
 _MINECRAFT_VARS = (("Server Jar File", "SERVER_JARFILE", "server.jar"),)
 _MINECRAFT_FEATURES = ("eula", "java_version", "pid_limit")
+_PAPER_QUERY = QuerySpec(QueryProtocol.MINECRAFT_JAVA, 20, "Paper 1.21.4", 769)
 
 GAMES: tuple[GameTemplate, ...] = (
     GameTemplate(
         "Survival", "Minecraft", "Paper", "ghcr.io/pterodactyl/yolks:java_21", _JAVA_STARTUP,
         _MINECRAFT_VARS, 25565, 4096, 20480, 2600, 18.0, _MINECRAFT_FEATURES,
-        "Main survival world",
+        "Main survival world", _PAPER_QUERY,
     ),
     GameTemplate(
         "Creative", "Minecraft", "Paper", "ghcr.io/pterodactyl/yolks:java_21", _JAVA_STARTUP,
         _MINECRAFT_VARS, 25566, 2048, 10240, 1300, 8.0, _MINECRAFT_FEATURES, "Creative plots",
+        _PAPER_QUERY,
     ),
     GameTemplate(
         "Valheim", "Valheim", "Valheim", "ghcr.io/parkervcp/games:valheim",
@@ -51,12 +56,21 @@ GAMES: tuple[GameTemplate, ...] = (
         "-port {{SERVER_PORT}} -world {{WORLD_NAME}}",
         (("Server Name", "SRV_NAME", "Vikings"), ("World Name", "WORLD_NAME", "Dedicated")),
         2456, 4096, 8192, 2900, 35.0,
+        query=QuerySpec(
+            QueryProtocol.SOURCE, 10, "0.219.16", app_id=892970, folder="valheim",
+            map_name="Dedicated", port_offset=1,
+        ),
     ),
     GameTemplate(
         "Rust", "Rust", "Rust", "ghcr.io/parkervcp/games:rust",
         "./RustDedicated -batchmode +server.port {{SERVER_PORT}} "
-        "+server.maxplayers {{MAX_PLAYERS}}",
-        (("Max Players", "MAX_PLAYERS", "50"),), 28015, 12288, 30720, 8000, 60.0,
+        "+server.queryport {{QUERY_PORT}} +server.maxplayers {{MAX_PLAYERS}}",
+        (("Max Players", "MAX_PLAYERS", "50"), ("Query Port", "QUERY_PORT", "28017")),
+        28015, 12288, 30720, 8000, 60.0,
+        query=QuerySpec(
+            QueryProtocol.SOURCE, 50, "2578", app_id=252490, folder="rust",
+            map_name="Procedural Map", port_variable="QUERY_PORT",
+        ),
     ),
     GameTemplate(
         "Terraria", "Terraria", "Terraria Vanilla", "ghcr.io/parkervcp/yolks:debian",
@@ -83,10 +97,22 @@ GAMES: tuple[GameTemplate, ...] = (
         "Counter-Strike 2", "Counter-Strike 2", "CS2", "ghcr.io/parkervcp/steamcmd:sniper",
         "./game/bin/linuxsteamrt64/cs2 -dedicated -port {{SERVER_PORT}} +map {{SRCDS_MAP}}",
         (("Map", "SRCDS_MAP", "de_dust2"),), 27015, 4096, 40960, 1800, 25.0,
+        query=QuerySpec(
+            QueryProtocol.SOURCE, 10, "1.40.6.2", app_id=730, folder="cs2", map_name="de_dust2"
+        ),
     ),
     GameTemplate(
         "Satisfactory", "Satisfactory", "Satisfactory", "ghcr.io/parkervcp/steamcmd:debian",
         "./FactoryServer.sh -Port={{SERVER_PORT}}", (), 7779, 12288, 20480, 7000, 40.0,
+    ),
+    # parkervcp/eggs game_eggs/minecraft/bedrock/bedrock/egg-vanilla-bedrock.json.
+    GameTemplate(
+        "Bedrock", "Minecraft Bedrock", "Vanilla Bedrock", "ghcr.io/parkervcp/yolks:debian",
+        "./bedrock_server",
+        (("Bedrock Version", "BEDROCK_VERSION", "latest"),
+         ("Server Name", "SERVERNAME", "Bedrock Dedicated Server")),
+        19132, 2048, 8192, 600, 10.0, ("pid_limit",), "Bedrock survival",
+        QuerySpec(QueryProtocol.MINECRAFT_BEDROCK, 10, "1.21.50", 766),
     ),
 )  # fmt: skip
 
@@ -140,6 +166,19 @@ def build_server(
         tx_rate=rng.uniform(5_000, 120_000),
         seed=rng.getrandbits(32),
     )
+
+
+def template_named(name: str) -> GameTemplate:
+    """Return the default fleet's game called `name` ("Bedrock", "Rust", ...); KeyError if none."""
+    found = next((template for template in GAMES if template.name == name), None)
+    if found is None:
+        raise KeyError(name)
+    return found
+
+
+def query_for(egg: str) -> QuerySpec | None:
+    """Return the query a server of this egg answers, None for none the simulator speaks."""
+    return next((template.query for template in GAMES if template.egg == egg), None)
 
 
 def template_for(index: int) -> tuple[GameTemplate, str]:

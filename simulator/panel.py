@@ -2,11 +2,13 @@
 
 import ssl
 from types import TracebackType
-from typing import Literal, Self, Unpack
+from typing import Any, Literal, Self, Unpack
 
 from aiohttp import web
 
 from simulator.app import build_app
+from simulator.fleet import query_for
+from simulator.games import GameHub, GameModel
 from simulator.models import Access, PowerState, ServerStatus, SimServer
 from simulator.state import PanelOptions, PanelState
 from simulator.wings import Wings
@@ -18,17 +20,43 @@ from simulator.wings_node import WingsSettings
 class PanelSimulator(PanelState):
     """A Pterodactyl/Pelican panel's client API with a fleet of simulated servers and their node."""
 
+    # `games=True`: each server whose game answers a player query gets a real responder on an
+    # ephemeral 127.0.0.1 port, which its default allocation lists. Set on the class too, as
+    # PanelState's constructor adds the first servers before this one runs.
+    games: GameHub | None = None
+
     def __init__(
-        self, *, wings: WingsSettings | None = None, **options: Unpack[PanelOptions]
+        self,
+        *,
+        wings: WingsSettings | None = None,
+        games: bool = False,
+        **options: Unpack[PanelOptions],
     ) -> None:
-        """Create the panel (see PanelState) and its node, whose intervals `wings` sets."""
+        """Create the panel (see PanelState), its node (`wings`: its intervals) and `games`."""
         super().__init__(**options)
         # The node's console websocket; `wings.settings` holds its (real-time) intervals.
         self.wings = Wings(self, wings)
         self._app: web.Application | None = None
         self._runner: web.AppRunner | None = None
+        if games:
+            self.games = GameHub(self.notify_waiters)
+            for server in self.servers.values():
+                self.games.attach(server, query_for(server.egg))
 
     # Servers.
+
+    def add_server(self, name: str | None = None, **options: Any) -> SimServer:
+        """Add a server (see PanelState.add_server), with its game when games are on."""
+        server = super().add_server(name, **options)
+        if self.games is not None:
+            self.games.attach(server, query_for(server.egg))
+        return server
+
+    def game(self, identifier: str) -> GameModel:
+        """Return a server's game; KeyError when its game answers no query we speak."""
+        if self.games is None:
+            raise RuntimeError("games are off: create PanelSimulator(games=True)")
+        return self.games.game(self.server(identifier).identifier)
 
     def set_state(
         self,
@@ -64,6 +92,8 @@ class PanelSimulator(PanelState):
     def remove_server(self, identifier: str) -> SimServer:
         """Delete a server from the panel."""
         server = self.servers.pop(self.server(identifier).identifier)
+        if self.games is not None:
+            self.games.detach(server.identifier)
         # Wings' deleteServer: `deleted`, then its sockets close (1001 / Pelican: no frame).
         self.wings.server_deleted(server)
         self.wings.forget(server.identifier)
@@ -160,6 +190,8 @@ class PanelSimulator(PanelState):
             self.app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None
         )
         self.wings.open()
+        if self.games is not None:
+            await self.games.start()
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
@@ -182,6 +214,8 @@ class PanelSimulator(PanelState):
     async def stop(self) -> None:
         """Close every console socket and its tasks, then stop serving."""
         await self.wings.close()
+        if self.games is not None:
+            await self.games.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

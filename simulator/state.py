@@ -12,7 +12,7 @@ from typing import Literal, TypedDict
 from simulator.clock import Clock
 from simulator.faults import Fault, RequestRecord
 from simulator.flavors import SPECS, Flavor, make_key
-from simulator.fleet import build_server, template_for
+from simulator.fleet import build_server, template_for, template_named
 from simulator.models import Access, Account, PowerState, ServerStatus, SimServer
 from simulator.ratelimit import RateLimiter
 from simulator.tokens import TOKEN_LIFETIME
@@ -159,13 +159,16 @@ class PanelState:
         permissions: list[str] | None = None,
         power: PowerState = PowerState.OFFLINE,
         status: ServerStatus | None = None,
+        template: str | None = None,
         **overrides: object,
     ) -> SimServer:
-        """Add a server of the next game in the default fleet; `overrides` set SimServer fields."""
-        template, default_name = template_for(self._created)
+        """Add a server of the next fleet game (or of `template`); `overrides` set its fields."""
+        template_of, default_name = template_for(self._created)
+        if template is not None:
+            template_of, default_name = template_named(template), template
         self._created += 1
         server = build_server(
-            template,
+            template_of,
             name=name or default_name,
             internal_id=self._created,
             rng=self.rng,

@@ -303,6 +303,6 @@ async def test_seed_is_deterministic(make_panel: PanelFactory, flavor: Flavor) -
     assert list(first.sim.servers) != list(other.sim.servers)
     names = [s.name for s in first.sim.servers.values()]
     assert names[:5] == ["Survival", "Creative", "Valheim", "Rust", "Terraria"]
-    assert names[10:] == ["Survival 2", "Creative 2"]
+    assert names[10:] == ["Bedrock", "Survival 2"]
     states = [s.power_state.value for s in first.sim.servers.values()]
     assert states == ["running"] + ["offline"] * 11
