@@ -66,12 +66,17 @@ class PterodactylPowerSwitch(PterodactylEntity, SwitchEntity):
         """Stop the server gracefully."""
         await self.async_send_power_signal(PowerSignal.STOP)
 
+    @property
+    def server_name(self) -> str:
+        """Return the server's name on the panel, for messages about it."""
+        return self.server_data.server.name
+
     async def async_send_power_signal(self, signal: PowerSignal) -> None:
         """Send a power signal (the send_power_signal action)."""
-        with translate_action_errors(self.server_data.server.name):
+        with translate_action_errors(self.server_name):
             await self.coordinator.async_send_power_signal(self.identifier, signal)
 
     async def async_send_command(self, command: str) -> None:
         """Send a console command (the send_command action)."""
-        with translate_action_errors(self.server_data.server.name):
+        with translate_action_errors(self.server_name):
             await self.coordinator.async_send_command(self.identifier, command)

@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.const import ATTR_AREA_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -165,18 +165,56 @@ async def test_pelican_command_reaches_a_server_started_since_the_poll(
 
 
 async def test_one_offline_server_does_not_stop_the_others(
-    hass: HomeAssistant, simulator: PanelSimulator
+    hass: HomeAssistant, simulator: PanelSimulator, target: Target
 ) -> None:
-    """A command to several servers reaches the running ones and reports the offline one."""
+    """A command to several servers reaches the running ones and says which did not get it."""
     survival, creative = _server(simulator, SURVIVAL), _server(simulator, CREATIVE)
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(hass, "send_command", {**target(survival, creative), "command": "save-all"})
+    assert raised.value.translation_key == "some_servers_failed"
+    assert str(raised.value) == (
+        "1 of 2 servers did not get it. Sent to: Survival. "
+        "Creative is offline: start it before sending console commands"
+    )
+    assert survival.commands == ["save-all"]
+
+
+async def test_no_targeted_server_got_it(hass: HomeAssistant, simulator: PanelSimulator) -> None:
+    """When every server refuses, each one's reason is told, and nothing is said to be sent."""
+    creative, valheim = _server(simulator, CREATIVE), _server(simulator, VALHEIM)
     await _assert_action_error(
         hass,
         "send_command",
-        {ATTR_ENTITY_ID: [_switch(hass, survival), _switch(hass, creative)], "command": "save-all"},
-        "server_offline",
-        "Creative is offline: start it before sending console commands",
+        {ATTR_ENTITY_ID: [_switch(hass, creative), _switch(hass, valheim)], "command": "list"},
+        "all_servers_failed",
+        "None of the 2 servers got it. "
+        "Creative is offline: start it before sending console commands; "
+        "Valheim is offline: start it before sending console commands",
     )
-    assert survival.commands == ["save-all"]
+    assert creative.commands == valheim.commands == []
+
+
+async def test_a_panel_failure_among_several_is_not_a_user_mistake(
+    hass: HomeAssistant, simulator: PanelSimulator
+) -> None:
+    """A server whose node is down makes the whole report an error, not a validation message."""
+    survival, creative = _server(simulator, SURVIVAL), _server(simulator, CREATIVE)
+    simulator.set_state(creative.identifier, power=PowerState.RUNNING)
+    await wait_for_entity(hass, _switch(hass, creative), lambda state: state == STATE_ON)
+    simulator.set_node_down(creative.identifier, True)
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(
+            hass,
+            "send_power_signal",
+            {
+                ATTR_ENTITY_ID: [_switch(hass, survival), _switch(hass, creative)],
+                "signal": "restart",
+            },
+        )
+    assert not isinstance(raised.value, ServiceValidationError)
+    assert raised.value.translation_key == "some_servers_failed"
+    assert "Sent to: Survival." in str(raised.value)
+    assert survival.power_signals == ["restart"]
 
 
 @pytest.mark.parametrize("panel_flavor", ["v1", "pelican", "legacy"])
