@@ -1,8 +1,8 @@
 """The Pterodactyl integration: game servers of a Pterodactyl or Pelican panel."""
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import CONF_API_KEY, CONF_URL, MAJOR_VERSION, MINOR_VERSION, Platform
+from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
@@ -18,6 +18,10 @@ from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# Home Assistant 2026.11 wants None from async_setup_entry, async_unload_entry and
+# async_migrate_entry (a bool is deprecated there, and a failure is raised); 2026.9 and 2026.10
+# fail an entry whose method returns anything but a bool.
+RETURNS_NONE = (MAJOR_VERSION, MINOR_VERSION) >= (2026, 11)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -26,7 +30,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
+def entry_method_result(succeeded: bool) -> bool | None:
+    """Say how an entry method went, as the running Home Assistant asks (see RETURNS_NONE)."""
+    if not RETURNS_NONE:
+        return succeeded
+    if succeeded:
+        return None
+    # What 2026.11's ConfigEntries.async_unload_platforms_or_raise raises.
+    raise ConfigEntryError(
+        translation_domain=HOMEASSISTANT_DOMAIN, translation_key="unload_platforms_failed"
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool | None:
     """Connect to the panel, read every server, then set up the platforms."""
     verify_ssl: bool = entry.data[CONF_VERIFY_SSL]
     try:
@@ -41,7 +57,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) 
         _async_adopt_unique_id(hass, entry, unique_id)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await coordinator.async_start_push()
-    return True
+    return entry_method_result(True)
 
 
 @callback
@@ -53,13 +69,13 @@ def _async_adopt_unique_id(
         hass.config_entries.async_update_entry(entry, unique_id=unique_id)
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool | None:
     """Unload the platforms; the coordinator, its websockets with it, stops with the entry."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         # An entry that no longer updates has nothing to repair, and provides no server.
         _async_delete_issues(hass, entry.entry_id)
         async_release(hass, entry.entry_id)
-    return unloaded
+    return entry_method_result(unloaded)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> None:
@@ -74,7 +90,7 @@ def _async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
         async_delete_issue(hass, issue_id)
 
 
-async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool:
+async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) -> bool | None:
     """Upgrade a version 1 entry, as core's integration creates it, to version 2.1."""
     # Only version 1 gets here: Home Assistant refuses entries newer than the config flow itself.
     data = {**entry.data, CONF_VERIFY_SSL: entry.data.get(CONF_VERIFY_SSL, True)}
@@ -83,7 +99,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: PterodactylConfigEntry
     except PterodactylInvalidURLError:
         LOGGER.warning("Keeping the stored panel URL unchanged: it is not a valid URL")
     hass.config_entries.async_update_entry(entry, data=data, version=2, minor_version=1)
-    return True
+    return entry_method_result(True)
 
 
 async def async_remove_config_entry_device(

@@ -3,9 +3,10 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntries, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -13,6 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components import pterodactyl
+from custom_components.pterodactyl import entry_method_result
 from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
 from simulator import PanelSimulator
 
@@ -245,3 +248,36 @@ async def test_remove_device_while_not_loaded(
 
     assert not await remove_device(hass, hass_ws_client, device.id)
     assert device_registry.async_get(device.id) is not None
+
+
+def test_entry_method_convention_matches_home_assistant() -> None:
+    """The integration returns None exactly where Home Assistant asks for it (2026.11 on)."""
+    # async_unload_platforms_or_raise came with 2026.11's None convention; 2026.9 and 2026.10,
+    # on which this suite runs, fail an entry whose method returns None.
+    assert hasattr(ConfigEntries, "async_unload_platforms_or_raise") == pterodactyl.RETURNS_NONE
+
+
+@pytest.mark.parametrize(
+    ("returns_none", "succeeded", "expected"),
+    [(False, True, True), (False, False, False), (True, True, None)],
+)
+def test_entry_method_result(
+    monkeypatch: pytest.MonkeyPatch, returns_none: bool, succeeded: bool, expected: bool | None
+) -> None:
+    """Before 2026.11 an entry method says True or False; from 2026.11 on, None on success."""
+    monkeypatch.setattr(pterodactyl, "RETURNS_NONE", returns_none)
+
+    assert entry_method_result(succeeded) is expected
+
+
+def test_entry_method_failure_raises_from_2026_11(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From 2026.11 on a failed unload raises what Home Assistant's own helper raises."""
+    monkeypatch.setattr(pterodactyl, "RETURNS_NONE", True)
+
+    with pytest.raises(ConfigEntryError) as err:
+        entry_method_result(False)
+
+    assert (err.value.translation_domain, err.value.translation_key) == (
+        "homeassistant",
+        "unload_platforms_failed",
+    )
