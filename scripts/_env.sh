@@ -40,19 +40,53 @@ env_mode() {
   fi
 }
 
+# Which Home Assistant the environment is for; scripts/setup, scripts/test and scripts/develop take
+# it as --ha. "pinned": requirements_test.txt with the lint tools. "oldest":
+# requirements_test_oldest.txt, the oldest release the integration supports. A release such as
+# 2026.11.0: that Home Assistant alone, with what scripts/develop needs to start it.
+HA_TARGET="pinned"
+# The newer release that tests/e2e/test_newer_release.py starts, as `scripts/develop --ha` would.
+NEWER_HA="2026.11.0"
+
+# Take the value of --ha, or die saying what it takes.
+select_ha() {
+  case "$1" in
+    pinned | oldest) ;;
+    *)
+      [[ "$1" =~ ^20[0-9]{2}\.[0-9]{1,2}\.[0-9]+(b[0-9]+)?$ ]] ||
+        die "--ha takes pinned, oldest or a Home Assistant release such as $NEWER_HA, not '$1'"
+      ;;
+  esac
+  HA_TARGET="$1"
+}
+
 # The virtual environment: inside the checkout on a normal machine; inside the cached root
-# otherwise, keyed by the requirements so a fresh clone reuses an identical one.
+# otherwise, keyed by what it is made of so a fresh clone reuses an identical one.
 venv_dir() {
+  local name=""
+  [ "$HA_TARGET" = pinned ] || name="$HA_TARGET-"
   if [ "$(env_mode)" = host ]; then
-    echo "$REPO_ROOT/.venv"
+    echo "$REPO_ROOT/.venv${name:+-${name%-}}"
   else
-    echo "/opt/venvs/$(requirements_hash)"
+    echo "/opt/venvs/$name$(requirements_hash)"
   fi
 }
 
+# What the environment is made of: its requirements files, or for a release the recipe of
+# scripts/ha_requirements.py and the integration's own requirements.
 requirements_hash() {
-  cat "$REPO_ROOT/requirements_test.txt" "$REPO_ROOT/requirements_lint.txt" 2>/dev/null |
-    sha256sum | cut -c1-16
+  (
+    cd "$REPO_ROOT" || exit 1
+    case "$HA_TARGET" in
+      pinned) cat requirements_test.txt requirements_lint.txt 2>/dev/null ;;
+      oldest) cat requirements_test_oldest.txt ;;
+      *)
+        echo "homeassistant==$HA_TARGET"
+        cat scripts/ha_requirements.py
+        sed -n '/"requirements"/,/]/p' custom_components/pterodactyl/manifest.json
+        ;;
+    esac
+  ) | sha256sum | cut -c1-16
 }
 
 # Run a command with the project's environment, the checkout as working directory.
@@ -67,7 +101,7 @@ in_env() {
   fi
   local passthrough=()
   local name
-  for name in CI PYTEST_ADDOPTS PTERODACTYL_HA_DEVELOP_URL PTERODACTYL_HA_DEVELOP_KEY PTERODACTYL_HA_SCREENSHOTS TERM; do
+  for name in CI PYTEST_ADDOPTS PTERODACTYL_HA_DEVELOP_URL PTERODACTYL_HA_DEVELOP_KEY PTERODACTYL_HA_SCREENSHOTS PTERODACTYL_HA_NEWER_PYTHON TERM; do
     if [ -n "${!name:-}" ]; then passthrough+=("$name=${!name}"); fi
   done
   unshare --mount --propagation private -- /bin/bash -c '

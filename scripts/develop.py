@@ -19,6 +19,7 @@ import time
 from typing import Any, Self
 
 import aiohttp
+from homeassistant.const import __version__ as ha_version
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "pterodactyl"
@@ -148,9 +149,9 @@ def spawn(command: Sequence[str], *, log_file: Path | None = None) -> subprocess
         )
 
 
-def start_home_assistant(config_dir: Path) -> subprocess.Popen[bytes]:
-    """Start `hass` on the config dir; it logs to home-assistant.log there."""
-    return spawn([sys.executable, "-m", "homeassistant", "--config", str(config_dir), "--skip-pip"])
+def start_home_assistant(config_dir: Path, python: str = sys.executable) -> subprocess.Popen[bytes]:
+    """Start `hass` of `python`'s environment on the config dir; it logs to home-assistant.log."""
+    return spawn([python, "-m", "homeassistant", "--config", str(config_dir), "--skip-pip"])
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -475,11 +476,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="configuration directory (default config/simulator or config/panel in the checkout)",
     )
     parser.add_argument("--fresh", action="store_true", help="start from an empty configuration")
+    parser.add_argument(
+        "--ha",
+        metavar="RELEASE",
+        help="another Home Assistant release than the pinned one, e.g. 2026.11.0, in an "
+        "environment of its own (scripts/develop makes it) and a configuration of its own",
+    )
     options = parser.parse_args(argv)
     if bool(options.url) != bool(options.api_key):
         parser.error("a real panel needs both --url and --api-key")
+    if options.ha not in (None, ha_version):
+        parser.error(f"this environment has Home Assistant {ha_version}, not {options.ha}")
     if options.config is None:
-        options.config = REPO_ROOT / "config" / ("panel" if options.url else "simulator")
+        # A newer release migrates the configuration it finds: keep the pinned one's apart.
+        name = "panel" if options.url else "simulator"
+        options.config = REPO_ROOT / "config" / (f"{name}-{options.ha}" if options.ha else name)
     return options
 
 
@@ -506,7 +517,10 @@ async def develop(options: argparse.Namespace) -> None:
         if options.fresh:
             shutil.rmtree(options.config, ignore_errors=True)
         seed_config(options.config, port=options.port)
-        print(f"Starting Home Assistant on http://127.0.0.1:{options.port} ({options.config})")  # noqa: T201
+        print(  # noqa: T201
+            f"Starting Home Assistant {ha_version} on http://127.0.0.1:{options.port} "
+            f"({options.config})"
+        )
         process = start_home_assistant(options.config)
         async with (
             aiohttp.ClientSession() as session,

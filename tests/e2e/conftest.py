@@ -5,6 +5,7 @@ also when a test fails (and by the parent-death signal when pytest itself is kil
 """
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import json
 from pathlib import Path
@@ -75,13 +76,9 @@ def start_panel(log_file: Path) -> tuple[subprocess.Popen[bytes], PanelTarget]:
     raise RuntimeError("the simulator did not start within 30 s")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """Start the simulator and Home Assistant, onboard, add the panel; stop both at the end."""
-    # pytest-homeassistant-custom-component blocks sockets before each test; this runs in the
-    # first e2e test's set-up, and every e2e test re-enables them (socket_enabled).
-    pytest_socket.enable_socket()
-    work = tmp_path_factory.mktemp("e2e")
+@asynccontextmanager
+async def running_stack(work: Path, python: str = sys.executable) -> AsyncIterator[Stack]:
+    """Start the simulator and the Home Assistant of `python`, onboard, add the panel; stop both."""
     config_dir = work / "config"
     port = free_port()
     processes: list[subprocess.Popen[bytes]] = []
@@ -89,7 +86,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         panel_process, panel = start_panel(work / "panel.log")
         processes.append(panel_process)
         seed_config(config_dir, port=port)
-        hass = start_home_assistant(config_dir)
+        hass = start_home_assistant(config_dir, python)
         processes.append(hass)
         async with (
             aiohttp.ClientSession() as session,
@@ -111,17 +108,34 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
             stop_process(process)
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """Start the pinned Home Assistant with the integration, shared by the session's e2e tests."""
+    # pytest-homeassistant-custom-component blocks sockets before each test; this runs in the
+    # first e2e test's set-up, and every e2e test re-enables them (socket_enabled).
+    pytest_socket.enable_socket()
+    async with running_stack(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
+
+
 @pytest.fixture(autouse=True)
 def _sockets(socket_enabled: None) -> None:
     """Let every e2e test use real sockets."""
 
 
-@pytest.fixture
-async def ha(stack: Stack) -> AsyncIterator[HomeAssistantClient]:
-    """Return a client logged in to the Home Assistant under test."""
+@asynccontextmanager
+async def client_of(stack: Stack) -> AsyncIterator[HomeAssistantClient]:
+    """Return a client logged in to the stack's Home Assistant."""
     async with (
         aiohttp.ClientSession() as session,
         HomeAssistantClient(stack.base_url, session) as client,
     ):
         client.access_token = stack.access_token
+        yield client
+
+
+@pytest.fixture
+async def ha(stack: Stack) -> AsyncIterator[HomeAssistantClient]:
+    """Return a client logged in to the Home Assistant under test."""
+    async with client_of(stack) as client:
         yield client
