@@ -35,6 +35,18 @@ class TokenBucket:
         return False
 
 
+def server_event_data(
+    hass: HomeAssistant, entry_id: str, server_list: ServerList, identifier: str
+) -> dict[str, Any]:
+    """Return what every event about a listed server carries: its identifier, name and device."""
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, identifier), entry_id)
+    return {
+        "identifier": identifier,
+        "name": server_list.servers[identifier].name,
+        "device_id": device.id if device is not None else None,
+    }
+
+
 class ConsoleEvents:
     """Fires `pterodactyl_console_output` for each line, unless a server's lines flood."""
 
@@ -50,20 +62,12 @@ class ConsoleEvents:
         bucket = self._buckets.setdefault(
             identifier, TokenBucket(CONSOLE_EVENT_RATE, CONSOLE_EVENT_BURST)
         )
-        server = self._server_list.servers.get(identifier)
-        if server is None or not bucket.take():
+        if identifier not in self._server_list.servers or not bucket.take():
             return
-        device = dr.async_get(self._hass).async_get_device_by_identifier(
-            (DOMAIN, identifier), self._entry_id
-        )
-        event: dict[str, Any] = {
-            "identifier": identifier,
-            "name": server.name,
-            "device_id": device.id if device is not None else None,
-            "line": line,
-            # Lines refused since the previous event: a flood shows as a gap, not silently.
-            "dropped": bucket.dropped,
-        }
+        event = server_event_data(self._hass, self._entry_id, self._server_list, identifier)
+        event["line"] = line
+        # Lines refused since the previous event: a flood shows as a gap, not silently.
+        event["dropped"] = bucket.dropped
         bucket.dropped = 0
         self._hass.bus.async_fire(EVENT_CONSOLE_OUTPUT, event)
 

@@ -37,6 +37,18 @@ EVENT_CONSOLE_OUTPUT: Final = "pterodactyl_console_output"
 CONSOLE_EVENT_RATE: Final = 20.0  # lines per second
 CONSOLE_EVENT_BURST: Final = 50
 
+EVENT_PLAYER_JOINED: Final = "pterodactyl_player_joined"
+EVENT_PLAYER_LEFT: Final = "pterodactyl_player_left"
+# Player queries go to the game servers themselves, never through the panel.
+CONF_GAME_QUERIES: Final = "game_queries"
+PLAYER_QUERY_INTERVAL: Final = timedelta(seconds=30)
+# A game that does not answer within this time is "not answering", never a stuck round.
+PLAYER_QUERY_TIMEOUT: Final = 2.0  # seconds
+# Queries at once: enough for 200 servers to be read within a round's first few seconds.
+PLAYER_QUERY_CONCURRENCY: Final = 32
+# The player names a sensor carries as an attribute, at most.
+MAX_PLAYER_NAMES: Final = 50
+
 ATTR_COMMAND: Final = "command"
 ATTR_SIGNAL: Final = "signal"
 SERVICE_SEND_COMMAND: Final = "send_command"

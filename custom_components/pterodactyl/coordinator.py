@@ -45,6 +45,8 @@ from .issues import (
 )
 from .models import PterodactylData, ServerData, log_availability, panel_failure, server_data
 from .ownership import async_claim
+from .player_events import PlayerEvents
+from .players import PlayerTracker
 from .polling import PollPlanner
 from .power import PowerTracker
 from .push import PushManager
@@ -85,9 +87,21 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             if config_entry.options.get(CONF_CONSOLE_EVENTS, False)
             else None
         )
-        self.push = PushManager(
-            hass, config_entry, client, self.pushed, self._console.line if self._console else None
+        self.players = PlayerTracker(
+            hass,
+            lambda: self.data.servers,
+            PlayerEvents(hass, config_entry.entry_id, self.server_list),
+            config_entry.options,
         )
+        self.push = PushManager(
+            hass, config_entry, client, self.pushed, self._console_line if self._console else None
+        )
+
+    def _console_line(self, identifier: str, line: str) -> None:
+        """Fire a console line as an event, and as a player's join or leave when it tells one."""
+        if self._console is not None:
+            self._console.line(identifier, line)
+        self.players.console_line(identifier, line)
 
     @override
     async def _async_setup(self) -> None:
@@ -115,7 +129,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         await self._async_stop_push()
 
     async def _async_stop_push(self, event: Event | None = None) -> None:
-        """Close every websocket and drop the writes still waiting."""
+        """Close every websocket and drop the writes still waiting; stop the player queries."""
+        self.players.async_stop()
         await self.push.async_stop()
         self.pushed.clear()
 
@@ -195,6 +210,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             self.pushed.forget(identifier)
             if self._console is not None:
                 self._console.forget(identifier)
+            self.players.forget(identifier)
             if device := registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id):
                 LOGGER.info("Server %s is no longer this entry's; removing its device", identifier)
                 # A device belongs to one config entry: another entry's device of the same

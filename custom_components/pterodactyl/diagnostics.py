@@ -12,12 +12,26 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from .const import DOMAIN
 from .coordinator import PterodactylConfigEntry
 from .models import ServerData
+from .players import PlayerTracker
 from .push import PushManager
 
 # The key opens the account; the URL, title and unique ID name the panel's host and account,
-# and the account's names and e-mail identify a person, and a game server's host says where it
-# is on the internet: diagnostics are pasted into public issues.
-TO_REDACT = {CONF_API_KEY, CONF_URL, "title", "unique_id", "id", "username", "email", "host"}
+# and the account's names and e-mail identify a person, a game server's host says where it is
+# on the internet, and startup variables (and the command built from them) hold RCON and server
+# passwords and Steam tokens: diagnostics are pasted into public issues.
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_URL,
+    "title",
+    "unique_id",
+    "id",
+    "username",
+    "email",
+    "host",
+    "address",
+    "invocation",
+    "variables",
+}
 
 
 async def async_get_config_entry_diagnostics(
@@ -66,7 +80,9 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
             },
             "account": asdict(coordinator.data.account),
             "servers": {
-                identifier: _server_diagnostics(servers[identifier], coordinator.push)
+                identifier: _server_diagnostics(
+                    servers[identifier], coordinator.push, coordinator.players
+                )
                 for identifier in sorted(identifiers & servers.keys())
             },
         },
@@ -74,13 +90,23 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
     )
 
 
-def _server_diagnostics(data: ServerData, push: PushManager) -> dict[str, Any]:
-    """Return one server's listing, status, usage, effective limits and push state."""
+def _server_diagnostics(
+    data: ServerData, push: PushManager, players: PlayerTracker
+) -> dict[str, Any]:
+    """Return one server's listing, status, usage, limits, push state and player query."""
     identifier = data.server.identifier
+    known = players.players_of(identifier)
     return {
         "status": data.status,
         # No socket: a 0.7 panel, which has none, or push not started yet.
         "push": {"live": push.is_live(identifier), "socket": push.state(identifier)},
+        "player_query": {
+            "protocol": known.target.protocol if known.target else None,
+            "port": known.target.port if known.target else None,
+            "answering": known.players is not None,
+            "online": known.players.online if known.players else None,
+            "max": known.players.max if known.players else None,
+        },
         "server": asdict(data.server),
         "utilization": asdict(data.utilization) if data.utilization is not None else None,
         "limits": asdict(data.limits),

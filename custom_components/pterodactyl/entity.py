@@ -108,8 +108,13 @@ def async_add_server_entities[D: PterodactylEntityDescription](
     async_add_entities: AddConfigEntryEntitiesCallback,
     entity: Callable[[PterodactylCoordinator, str, D], PterodactylEntity],
     descriptions: Iterable[D],
+    *,
+    server_has: Callable[[str], bool] = always,
 ) -> None:
-    """Add each server's entities now, and those of servers that appear on the panel later."""
+    """Add each server's entities now, and those of servers that appear on the panel later.
+
+    `server_has` tells which servers have these entities at all (all by default).
+    """
     coordinator = entry.runtime_data
     exist = [d for d in descriptions if d.exists_fn(coordinator.client.flavor)]
     known: set[str] = set()
@@ -118,7 +123,10 @@ def async_add_server_entities[D: PterodactylEntityDescription](
         # A server leaves the data only when the panel stops listing it (its device is removed
         # then), so forgetting it lets its entities return if it is ever listed again.
         known.intersection_update(coordinator.data.servers)
-        new = coordinator.data.servers.keys() - known
+        new = {
+            identifier for identifier in coordinator.data.servers.keys() - known
+            if server_has(identifier)
+        }  # fmt: skip
         known.update(new)
         if new:
             async_add_entities(

@@ -1,4 +1,4 @@
-"""Sensors: usage, limits, uptime and the power state of each game server."""
+"""Sensors: usage, limits, uptime, players and the power state of each game server."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from .entity import (
     not_legacy,
 )
 from .models import ServerData, ServerStatus
+from .player_sensor import PLAYER_SENSORS, PterodactylPlayerSensor
 
 # The coordinator fetches everything; entities only read its data.
 PARALLEL_UPDATES = 0
@@ -193,6 +194,14 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every server, now and as servers appear."""
     async_add_server_entities(entry, async_add_entities, PterodactylSensorEntity, SENSORS)
+    # Player sensors only for servers whose game can be asked: none that stay unavailable.
+    async_add_server_entities(
+        entry,
+        async_add_entities,
+        PterodactylPlayerSensor,
+        PLAYER_SENSORS,
+        server_has=entry.runtime_data.players.has_query,
+    )
 
 
 class PterodactylSensorEntity(PterodactylEntity, SensorEntity):

@@ -95,6 +95,11 @@ class Server:
     egg: str | None = None
     docker_image: str | None = None
     address: ServerAddress | None = None
+    # What its egg says of the game: the egg's features, the startup command and the startup
+    # variables' values (none without startup.read), for telling how to query its players.
+    egg_features: tuple[str, ...] = ()
+    invocation: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()
 
     @property
     def conflict_reason(self) -> ConflictReason | None:

@@ -193,6 +193,32 @@ def _default_address(attributes: dict[str, Any]) -> ServerAddress | None:
     return None
 
 
+def _egg_features(attributes: dict[str, Any]) -> tuple[str, ...]:
+    """Return the egg's features (`eula`, `java_version`…); Pelican may send null."""
+    features = attributes.get("egg_features")
+    if not isinstance(features, list):
+        return ()
+    return tuple(feature for feature in features if isinstance(feature, str))
+
+
+def _variables(attributes: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Return the startup variables' (env_variable, value) pairs the key may read."""
+    variables = _relationship(attributes, "variables")
+    items = variables.get("data") if isinstance(variables, dict) else None
+    pairs: list[tuple[str, str]] = []
+    for item in items if isinstance(items, list) else []:
+        variable = item.get("attributes") if isinstance(item, dict) else None
+        if not isinstance(variable, dict):
+            continue
+        name = variable.get("env_variable")
+        value = variable.get("server_value")
+        if value is None:
+            value = variable.get("default_value")
+        if isinstance(name, str) and isinstance(value, str | int) and not isinstance(value, bool):
+            pairs.append((name, str(value)))
+    return tuple(pairs)
+
+
 def parse_server(payload: dict[str, Any] | None) -> Server:
     """Parse one fractal server item (from the list or from GET /servers/{id})."""
     attributes = _attributes(payload, "server")
@@ -214,6 +240,9 @@ def parse_server(payload: dict[str, Any] | None) -> Server:
         egg=_egg_name(attributes),
         docker_image=_optional_string(attributes.get("docker_image")) or None,
         address=_default_address(attributes),
+        egg_features=_egg_features(attributes),
+        invocation=_optional_string(attributes.get("invocation")),
+        variables=_variables(attributes),
     )
 
 

@@ -75,17 +75,56 @@ def _websocket_push(websocket_push: bool) -> Generator[None]:
 
 
 @pytest.fixture
+def panel_games() -> bool:
+    """Return whether the simulated game servers answer player queries on loopback.
+
+    Off, the panel lists addresses no game answers at, and the integration asks none of them:
+    a test of players turns it on.
+    """
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _player_queries(panel_games: bool) -> Generator[None]:
+    """Ask no game, and make no player sensors, when the simulated games are off.
+
+    Their addresses reach nothing: every player sensor would only be unavailable.
+    """
+    if panel_games:
+        yield
+        return
+    with (
+        patch("custom_components.pterodactyl.players.PlayerTracker.async_start"),
+        patch(
+            "custom_components.pterodactyl.players.PlayerTracker.has_query",
+            return_value=False,
+        ),
+    ):
+        yield
+
+
+@pytest.fixture
 async def simulator(
     socket_enabled: None,
+    *,
     panel_flavor: str,
     panel_servers: int,
     panel_clock: ManualClock,
     panel_wings: WingsSettings | None,
+    panel_games: bool,
 ) -> AsyncIterator[PanelSimulator]:
     """Serve a simulated panel on a loopback port for the test's duration."""
     sim = PanelSimulator(
-        flavor=panel_flavor, servers=panel_servers, seed=1, clock=panel_clock, wings=panel_wings
+        flavor=panel_flavor,
+        servers=panel_servers,
+        seed=1,
+        clock=panel_clock,
+        wings=panel_wings,
+        games=panel_games,
     )
+    if sim.games is not None:
+        # Players come and go only when a test says so.
+        sim.games.set_autoplay(False)
     await sim.start("127.0.0.1", 0)
     yield sim
     await sim.stop()

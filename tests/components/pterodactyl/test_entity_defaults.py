@@ -19,6 +19,9 @@ ENABLED_FOR_NEW_INSTALLS = {
     "memory_usage",
     "disk_usage",
     "restart_server",
+    "players_online",
+    "players_max",
+    "empty_since",
 }
 
 
@@ -33,6 +36,7 @@ def _keys_of_server(
     }
 
 
+@pytest.mark.parametrize("panel_games", [True])
 @pytest.mark.parametrize("panel_flavor", ["v1", "pelican"])
 async def test_new_install_enables_what_a_dashboard_needs(
     hass: HomeAssistant,
@@ -40,7 +44,7 @@ async def test_new_install_enables_what_a_dashboard_needs(
     simulator: PanelSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """The switch, State, CPU, memory, disk and Restart are on; the repeats wait to be enabled."""
+    """The switch, State, usage, Restart and players are on; the repeats wait to be enabled."""
     entities = _keys_of_server(
         entity_registry, init_integration, server_at(simulator, SURVIVAL).uuid
     )
