@@ -1,41 +1,22 @@
-"""Config flow: connect a panel account with a client API key; reauth, reconfigure, options."""
+"""Config flow: connect a panel account with a client API key; reauthenticate, reconfigure."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 import re
 from typing import Any, override
 
-from homeassistant.config_entries import (
-    ConfigEntryState,
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
+from homeassistant.config_entries import ConfigEntryState, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import callback
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import probatio
 from yarl import URL
 
 from .api import Account, PterodactylError, PterodactylInvalidURLError
-from .const import (
-    CONF_CONSOLE_EVENTS,
-    CONF_UPDATE_INTERVAL,
-    CONF_VERIFY_SSL,
-    DEFAULT_UPDATE_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    MIN_UPDATE_INTERVAL,
-)
+from .const import CONF_VERIFY_SSL, DOMAIN, LOGGER
 from .coordinator import PterodactylConfigEntry
 from .helpers import create_client, entry_unique_id, error_translation_key
+from .options_flow import PterodactylOptionsFlow
 
 # Errors the form explains on their own; any other panel error means it is not reachable as a panel.
 # Application (admin) keys: Pterodactyl 1.8+, Pelican, and Pelican's first betas.
@@ -46,7 +27,6 @@ _KEY_TEXT = re.compile(r"[A-Za-z0-9_]{32,}")
 _FORM_ERRORS = frozenset(
     {"application_key", "invalid_auth", "two_factor_required", "ssl_error", "cannot_connect"}
 )
-MAX_UPDATE_INTERVAL = 3600  # seconds
 
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL, autocomplete="url"))
 _KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -65,20 +45,6 @@ RECONFIGURE_SCHEMA = probatio.Schema(
         probatio.Required(CONF_URL): _URL_SELECTOR,
         probatio.Optional(CONF_API_KEY): _KEY_SELECTOR,
         probatio.Required(CONF_VERIFY_SSL): bool,
-    }
-)
-OPTIONS_SCHEMA = probatio.Schema(
-    {
-        # No min/max here: the selector would refuse a value with its own English words;
-        # the step checks the range and says it in the user's language.
-        probatio.Required(CONF_UPDATE_INTERVAL): NumberSelector(
-            NumberSelectorConfig(
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        probatio.Required(CONF_CONSOLE_EVENTS, default=False): bool,
     }
 )
 
@@ -270,37 +236,3 @@ class PterodactylConfigFlow(ConfigFlow, domain=DOMAIN):
             if known & panel.server_uuids:
                 return entry
         return None
-
-
-class PterodactylOptionsFlow(OptionsFlowWithReload):
-    """Change the polling interval and console events; the entry reloads with them."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the update interval and whether to fire console events."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            interval = user_input[CONF_UPDATE_INTERVAL]
-            if interval == int(interval) and MIN_UPDATE_INTERVAL <= interval <= MAX_UPDATE_INTERVAL:
-                return self.async_create_entry(
-                    data={
-                        **self.config_entry.options,
-                        CONF_UPDATE_INTERVAL: int(interval),
-                        CONF_CONSOLE_EVENTS: user_input[CONF_CONSOLE_EVENTS],
-                    }
-                )
-            errors[CONF_UPDATE_INTERVAL] = "update_interval_out_of_range"
-        shown = user_input or {
-            CONF_UPDATE_INTERVAL: self.config_entry.options.get(
-                CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL
-            ),
-            CONF_CONSOLE_EVENTS: self.config_entry.options.get(CONF_CONSOLE_EVENTS, False),
-        }
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, shown),
-            errors=errors,
-            description_placeholders={
-                "min": str(MIN_UPDATE_INTERVAL),
-                "max": str(MAX_UPDATE_INTERVAL),
-            },
-        )

@@ -5,7 +5,7 @@ import socket
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.pterodactyl.api import PterodactylSSLError
 from custom_components.pterodactyl.const import (
     CONF_CONSOLE_EVENTS,
+    CONF_GAME_QUERIES,
     CONF_UPDATE_INTERVAL,
     CONF_VERIFY_SSL,
     DOMAIN,
@@ -657,8 +658,13 @@ async def test_options_flow(hass: HomeAssistant, init_integration: MockConfigEnt
     """The interval defaults to 30 s, console events to off; new values reload the entry."""
     assert init_integration.runtime_data.update_interval.total_seconds() == 30
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["panel", "game_queries"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "panel"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "panel"
     schema = result["data_schema"]
     assert schema is not None
     assert {key: key.description for key in schema.schema} == {
@@ -684,6 +690,9 @@ async def test_options_flow_out_of_range(
     """An interval outside 10-3600 s, or not whole, is refused with the range, then fixed."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "panel"}
+    )
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_UPDATE_INTERVAL: interval, CONF_CONSOLE_EVENTS: True}
@@ -704,3 +713,69 @@ async def test_options_flow_out_of_range(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {CONF_UPDATE_INTERVAL: 10, CONF_CONSOLE_EVENTS: True}
+
+
+async def _game_query_form(
+    hass: HomeAssistant, entry: MockConfigEntry, server: str
+) -> ConfigFlowResult:
+    """Open the options at the player query of the server with uuid `server`."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "game_queries"}
+    )
+    assert result["step_id"] == "game_queries"
+    return await hass.config_entries.options.async_configure(result["flow_id"], {"server": server})
+
+
+async def test_options_set_a_servers_player_query(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The form names what automatic detection finds; a protocol and an address are kept."""
+    survival = next(iter(simulator.servers.values()))
+    result = await _game_query_form(hass, init_integration, survival.uuid)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "game_query"
+    assert result["description_placeholders"] == {
+        "server": "Survival",
+        "detected": "minecraft_java @ 10.0.0.10:25565",
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"protocol": "minecraft_java", "address": "mc.example.com"}
+    )
+    assert result["errors"] == {"address": "invalid_address"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"protocol": "minecraft_java", "address": " mc.example.com:25570 "}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_GAME_QUERIES] == {
+        survival.uuid: {"protocol": "minecraft_java", "address": "mc.example.com:25570"}
+    }
+
+    # Back to automatic with no address: nothing is left to keep.
+    result = await _game_query_form(hass, init_integration, survival.uuid)
+    schema = result["data_schema"]
+    assert schema is not None
+    assert {str(key): key.description for key in schema.schema}["address"] == {
+        "suggested_value": "mc.example.com:25570"
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"protocol": "automatic"}
+    )
+    await hass.async_block_till_done()
+    assert init_integration.options[CONF_GAME_QUERIES] == {}
+
+
+async def test_options_player_query_of_an_unloaded_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without a loaded entry the servers are unknown: the step says so."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "game_queries"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "servers_unknown"
