@@ -1,5 +1,6 @@
 """A faithful Pterodactyl / Pelican panel client API simulator for tests, demos and benchmarks."""
 
+from simulator.backups import SimBackup
 from simulator.clock import Clock, ManualClock
 from simulator.faults import Fault, FaultKind, RequestRecord
 from simulator.flavors import Flavor
@@ -17,6 +18,8 @@ from simulator.models import (
     Stats,
 )
 from simulator.panel import PanelSimulator
+from simulator.schedule_tasks import SimTask, TaskSpec
+from simulator.schedules import SimSchedule
 from simulator.wings_node import WingsSettings
 
 __all__ = [
@@ -36,7 +39,11 @@ __all__ = [
     "PowerState",
     "RequestRecord",
     "ServerStatus",
+    "SimBackup",
+    "SimSchedule",
     "SimServer",
+    "SimTask",
     "Stats",
+    "TaskSpec",
     "WingsSettings",
 ]

@@ -11,6 +11,8 @@ from simulator.errors import PanelError
 from simulator.faults import FaultKind, RequestRecord
 from simulator.models import SIGNAL_PERMISSIONS, PowerSignal, SimServer
 from simulator.pipeline import RATE_HEADERS, Pipeline
+from simulator.routes_backups import BackupApi
+from simulator.routes_schedules import ScheduleApi
 from simulator.state import PanelState
 from simulator.wings import WEBSOCKET_PATH, WINGS_PREFIX, Wings, websocket_url
 
@@ -143,7 +145,7 @@ class ClientApi:
         signal = data.get("signal")
         self._authorize(server, _power_permission(spec.flavor, signal))
         http.validate(spec, data, "signal", ["required", "string", f"in:{VALID_SIGNALS}"])
-        failure = daemon.power_failure(spec, server, self._request_id())
+        failure = daemon.call_failure(spec, server, self._request_id())
         if failure is not None:
             raise failure
         server.apply_signal(PowerSignal(str(signal)))
@@ -238,6 +240,8 @@ class Frontend:
         if request.path.startswith(WINGS_PREFIX):
             # Wings is another daemon: its socket is not a panel request, so it is not logged.
             return await handler(request)
+        # What the panel's cron, queue and Wings did since the last look happens first.
+        panel.workload.settle()
         started = panel.clock()
         server = panel.server_for_path(request.path)
         record = RequestRecord(
@@ -308,4 +312,7 @@ def build_app(panel: PanelState, node: Wings) -> web.Application:
     if panel.spec.has_websocket_route:
         app.router.add_get(f"{SERVER_ROUTE}/websocket", api.websocket)
         app.router.add_get(WEBSOCKET_PATH, node.handle)
+    if not panel.spec.is_legacy:
+        BackupApi(panel, api.pipeline).register(app)
+        ScheduleApi(panel, api.pipeline).register(app)
     return app

@@ -52,8 +52,13 @@ def stats_failure(spec: FlavorSpec, server: SimServer, rid: str) -> PanelError |
     return PanelError(504, "DaemonConnectionException", errors.daemon_error_detail(code, rid))
 
 
-def power_failure(spec: FlavorSpec, server: SimServer, rid: str) -> PanelError | None:
-    """Return the error of a power signal the node fails."""
+def call_failure(spec: FlavorSpec, server: SimServer, rid: str) -> PanelError | None:
+    """Return the error of a call the node fails: a power signal, a backup or its deletion.
+
+    1.x's DaemonPowerRepository and DaemonBackupRepository both wrap Guzzle's error in a
+    DaemonConnectionException that keeps Wings' status; Pelican's DaemonRepository lets
+    Laravel's HTTP client exceptions through.
+    """
     code = refusal(spec, server)
     if not server.node_down and code is None:
         return None
@@ -69,7 +74,7 @@ def power_failure(spec: FlavorSpec, server: SimServer, rid: str) -> PanelError |
         else:
             name = "ClientException" if code is not None and code < 500 else "ServerException"
         return PanelError(500, name, errors.LEGACY_GENERIC)
-    return _wings_error(spec, code, rid)
+    return wings_error(spec, code, rid)
 
 
 def command_failure(spec: FlavorSpec, server: SimServer, rid: str) -> PanelError | None:
@@ -97,10 +102,10 @@ def command_failure(spec: FlavorSpec, server: SimServer, rid: str) -> PanelError
     if code == 502:
         # 1.x CommandController: a 502 from Wings means the server is not running.
         return PanelError(502, "HttpException", errors.COMMAND_OFFLINE)
-    return _wings_error(spec, code, rid)
+    return wings_error(spec, code, rid)
 
 
-def _wings_error(spec: FlavorSpec, code: int | None, rid: str) -> PanelError:
+def wings_error(spec: FlavorSpec, code: int | None, rid: str) -> PanelError:
     """Return 1.x's DaemonConnectionException with Wings' status (useStatusCode = true)."""
     if code is None:
         return errors.daemon_unreachable(spec)

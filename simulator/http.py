@@ -154,13 +154,61 @@ def _size(value: Any) -> int:
 
 
 def validate(spec: FlavorSpec, data: Mapping[str, Any], field: str, rules: list[str]) -> None:
-    """Validate one field like Laravel (required stops the chain); raise a 422 on failure.
+    """Validate one field like Laravel; raise a 422 on failure (see validate_fields)."""
+    validate_fields(spec, data, {field: rules})
+
+
+def validate_fields(
+    spec: FlavorSpec, data: Mapping[str, Any], fields: Mapping[str, list[str]]
+) -> None:
+    """Validate fields like Laravel (required and nullable stop a chain); raise one 422 for all.
 
     Every flavour ships its own validation.php with the Laravel 5 wording ("The :attribute must
-    be a string.", "… must be at least :min characters."): pterodactyl/panel
+    be a string.", "… must be at least :min characters.", "… may not be greater than :max
+    characters.", "The :attribute field must be true or false."): pterodactyl/panel
     resources/lang/en/validation.php (v0.7.19, v1.11.8), pelican-dev/panel lang/en/validation.php.
     """
-    value = data.get(field)
+    entries = [
+        (field, rule, detail)
+        for field, rules in fields.items()
+        for rule, detail in _failures(data.get(field), field, rules)
+    ]
+    if not entries:
+        return
+    if spec.is_legacy:
+        # 0.7 Handler::invalidJson: the snake-cased rule as the code, no status and no meta.
+        raise PanelError(
+            422,
+            "ValidationException",
+            entries[0][2],
+            raw={
+                "errors": [
+                    {"code": rule, "detail": detail, "source": {"field": field}}
+                    for field, rule, detail in entries
+                ]
+            },
+        )
+    # One error entry per failed rule (Handler::invalidJson).
+    first_field, first_rule, first_detail = entries[0]
+    raise PanelError(
+        422,
+        "ValidationException",
+        first_detail,
+        meta={"source_field": first_field, "rule": first_rule},
+        extra=[
+            {
+                "code": "ValidationException",
+                "status": "422",
+                "detail": detail,
+                "meta": {"source_field": field, "rule": rule},
+            }
+            for field, rule, detail in entries[1:]
+        ],
+    )
+
+
+def _failures(value: Any, field: str, rules: list[str]) -> list[tuple[str, str]]:
+    """Return the (rule, message) pairs of the rules `value` fails."""
     entries: list[tuple[str, str]] = []
     subject = f"The {field}"
     for rule in rules:
@@ -169,43 +217,24 @@ def validate(spec: FlavorSpec, data: Mapping[str, Any], field: str, rules: list[
             if value is None or value in ([], {}):
                 entries.append((name, f"The {field} field is required."))
                 break
+        elif name == "nullable":
+            if value is None:
+                break
         elif name == "string":
             if not isinstance(value, str):
                 entries.append((name, f"{subject} must be a string."))
+        elif name == "boolean":
+            # validateBoolean: in_array($value, [true, false, 0, 1, '0', '1'], true).
+            if not (isinstance(value, bool) or (type(value) is int and value in (0, 1))) and (
+                value not in ("0", "1")
+            ):
+                entries.append((name, f"{subject} field must be true or false."))
         elif name == "min":
             if _size(value) < int(argument):
                 entries.append((name, f"{subject} must be at least {argument} characters."))
+        elif name == "max":
+            if _size(value) > int(argument):
+                entries.append((name, f"{subject} may not be greater than {argument} characters."))
         elif name == "in" and (not isinstance(value, str) or value not in argument.split(",")):
             entries.append((name, f"The selected {field} is invalid."))
-    if not entries:
-        return
-    if spec.is_legacy:
-        # 0.7 Handler::invalidJson: the snake-cased rule as the code, no status and no meta.
-        raise PanelError(
-            422,
-            "ValidationException",
-            entries[0][1],
-            raw={
-                "errors": [
-                    {"code": rule, "detail": detail, "source": {"field": field}}
-                    for rule, detail in entries
-                ]
-            },
-        )
-    # One error entry per failed rule (Handler::invalidJson).
-    first_rule, first_detail = entries[0]
-    raise PanelError(
-        422,
-        "ValidationException",
-        first_detail,
-        meta={"source_field": field, "rule": first_rule},
-        extra=[
-            {
-                "code": "ValidationException",
-                "status": "422",
-                "detail": detail,
-                "meta": {"source_field": field, "rule": rule},
-            }
-            for rule, detail in entries[1:]
-        ],
-    )
+    return entries

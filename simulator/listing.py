@@ -33,39 +33,46 @@ def server_list(
     else:
         listing = filter_type(list(servers), query.get("type"), account.root_admin)
         listing = apply_filters(listing, query)
-        per_page = _int(query.get("per_page"), spec.per_page_default)
+        per_page = int_query(query.get("per_page"), spec.per_page_default)
         # PHP min($perPage, 100); Laravel falls back to the model's 15 for zero.
         per_page = 15 if per_page <= 0 else min(per_page, 100)
-    page = max(1, _int(query.get("page"), 1))
-    total = len(listing)
-    total_pages = max(1, math.ceil(total / per_page))
-    chunk = listing[(page - 1) * per_page : page * per_page]
-    links: dict[str, str] = {}
     # 1.x and Pelican call ->appends($request->query()); 0.7 does not, so its links keep `page`
     # only (Laravel AbstractPaginator::url).
-    keep_query = not spec.is_legacy
+    chunk, pagination = paginate(
+        request, listing, per_page, keep_query=not spec.is_legacy, legacy=spec.is_legacy
+    )
+    return {
+        "object": "list",
+        "data": [transformers.server_object(s, spec, account, includes) for s in chunk],
+        "meta": {"pagination": pagination},
+    }
+
+
+def paginate[T](
+    request: web.Request, items: list[T], per_page: int, *, keep_query: bool, legacy: bool
+) -> tuple[list[T], dict[str, Any]]:
+    """Return the `?page=` of `items` (Laravel's paginator) and Fractal's `pagination` meta."""
+    page = max(1, int_query(request.query.get("page"), 1))
+    total = len(items)
+    total_pages = max(1, math.ceil(total / per_page))
+    chunk = items[(page - 1) * per_page : page * per_page]
+    links: dict[str, str] = {}
     if page > 1:
         links["previous"] = _page_url(request, page - 1, keep_query=keep_query)
     if page < total_pages:
         links["next"] = _page_url(request, page + 1, keep_query=keep_query)
-    return {
-        "object": "list",
-        "data": [transformers.server_object(s, spec, account, includes) for s in chunk],
-        "meta": {
-            "pagination": {
-                "total": total,
-                "count": len(chunk),
-                "per_page": per_page,
-                "current_page": page,
-                "total_pages": total_pages,
-                # An empty PHP array encodes as [] unless Fractal casts it to an object.
-                "links": links or ([] if spec.is_legacy else {}),
-            }
-        },
+    return chunk, {
+        "total": total,
+        "count": len(chunk),
+        "per_page": per_page,
+        "current_page": page,
+        "total_pages": total_pages,
+        # An empty PHP array encodes as [] unless Fractal casts it to an object.
+        "links": links or ([] if legacy else {}),
     }
 
 
-def _int(value: str | None, default: int) -> int:
+def int_query(value: str | None, default: int) -> int:
     """Parse an integer query parameter, falling back to `default`."""
     try:
         return int(value) if value is not None else default

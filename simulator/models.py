@@ -155,6 +155,8 @@ class SimServer:
     permissions: list[str] = field(default_factory=lambda: ["*"])
     start_seconds: float = 3.0
     stop_seconds: float = 2.0
+    # The egg's done line never shows: a start stays `starting` (see `_boot`).
+    stalls_starting: bool = False
     # Statistics model: what the process settles at while running.
     working_set_mb: int = 1200
     idle_cpu: float = 12.0
@@ -257,28 +259,38 @@ class SimServer:
         elif signal is PowerSignal.START:
             # Wings refuses to start a server whose process is not offline.
             if state is PowerState.OFFLINE:
-                self._schedule(
-                    now, [(self.start_seconds, PowerState.STARTING), (0.0, PowerState.RUNNING)]
-                )
+                self._schedule(now, self._boot())
         elif signal is PowerSignal.STOP:
             if state in (PowerState.STARTING, PowerState.RUNNING):
                 self._schedule(
                     now, [(self.stop_seconds, PowerState.STOPPING), (0.0, PowerState.OFFLINE)]
                 )
         elif state is PowerState.OFFLINE:
-            self._schedule(
-                now, [(self.start_seconds, PowerState.STARTING), (0.0, PowerState.RUNNING)]
-            )
+            self._schedule(now, self._boot())
         else:
-            self._schedule(
-                now,
-                [
-                    (self.stop_seconds, PowerState.STOPPING),
-                    (self.start_seconds, PowerState.STARTING),
-                    (0.0, PowerState.RUNNING),
-                ],
-            )
+            self._schedule(now, [(self.stop_seconds, PowerState.STOPPING), *self._boot()])
         self._drop_zero_length()
+
+    def _boot(self) -> list[tuple[float, PowerState]]:
+        """Return a start: `starting`, then `running` once the egg's done line shows.
+
+        Wings leaves `starting` only for a console line matching the egg's `startup.done`
+        (server/listeners.go onConsoleOutput); a server that never prints it stays starting.
+        """
+        if self.stalls_starting:
+            return [(0.0, PowerState.STARTING)]
+        return [(self.start_seconds, PowerState.STARTING), (0.0, PowerState.RUNNING)]
+
+    def stall_start(self, stalled: bool = True) -> None:
+        """Make starts never reach `running` (the done line never shows), or print it now."""
+        self.stalls_starting = stalled
+        now = self.clock()
+        if stalled:
+            self._timeline = [
+                e for e in self._timeline if e[0] <= now or e[1] != PowerState.RUNNING
+            ]
+        elif self.power_state is PowerState.STARTING and self._timeline[-1][0] <= now:
+            self._timeline.append((now, PowerState.RUNNING))
 
     def _drop_zero_length(self) -> None:
         """Collapse transitions that share a timestamp (zero durations in tests)."""

@@ -10,14 +10,15 @@ from simulator.app import build_app
 from simulator.fleet import query_for
 from simulator.games import GameHub, GameModel
 from simulator.models import Access, PowerState, ServerStatus, SimServer
-from simulator.state import PanelOptions, PanelState
+from simulator.panel_controls import WorkloadControls
+from simulator.state import PanelOptions
 from simulator.wings import Wings
 from simulator.wings_node import WingsSettings
 
 
 # The state itself rather than a wrapper of it: what a test sets on the simulator
 # (`rate_limit`, `account`, `app_url`, ...) is what the HTTP app and Wings read.
-class PanelSimulator(PanelState):
+class PanelSimulator(WorkloadControls):
     """A Pterodactyl/Pelican panel's client API with a fleet of simulated servers and their node."""
 
     # `games=True`: each server whose game answers a player query gets a real responder on an
@@ -92,6 +93,7 @@ class PanelSimulator(PanelState):
     def remove_server(self, identifier: str) -> SimServer:
         """Delete a server from the panel."""
         server = self.servers.pop(self.server(identifier).identifier)
+        self.workload.forget(server)
         if self.games is not None:
             self.games.detach(server.identifier)
         # Wings' deleteServer: `deleted`, then its sockets close (1001 / Pelican: no frame).

@@ -17,6 +17,7 @@ AuthenticateClientAccess (404, or a TypeError's 500 for an unknown server). No J
 server-state checks.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,9 @@ from simulator.state import PanelState
 RATE_HEADERS = web.RequestKey("rate_headers", dict[str, str])
 # The `{server}` binding's result: the server, or None when nothing matched.
 BOUND = web.RequestKey("bound_server", tuple[SimServer | None])
+# The route parameters bound under `{server}` (`{backup}`, `{schedule}`): name -> object.
+CHILDREN = web.RequestKey("bound_children", dict[str, object])
+type ChildLookup = Callable[[SimServer, str], object | None]
 
 
 class Pipeline:
@@ -37,6 +41,8 @@ class Pipeline:
     def __init__(self, panel: PanelState) -> None:
         """Guard `panel`."""
         self.panel = panel
+        # Lookups of the route parameters scoped to `{server}`, by parameter name.
+        self.children: dict[str, ChildLookup] = {}
 
     async def enter(self, request: web.Request, *, two_factor_exempt: bool = False) -> Any:
         """Run the middleware up to and including the account throttle; return the input."""
@@ -97,7 +103,34 @@ class Pipeline:
         request[BOUND] = (server,)
         if server is None and not self.panel.spec.is_legacy:
             raise PanelError(404, "NotFoundHttpException", errors.NOT_FOUND)
+        if server is not None:
+            self._bind_children(request, server)
         return server
+
+    def _bind_children(self, request: web.Request, server: SimServer) -> None:
+        """Resolve `{backup}`/`{schedule}` within the server, in the same binding step.
+
+        RouteServiceProvider's `scopeBindings()` (P1 and PE) resolves them through the server's
+        relation (`$server->backups()->where('uuid', …)`): another server's or an unknown one is
+        a ModelNotFoundException, the 404 an unknown server gets.
+        """
+        bound: dict[str, object] = {}
+        for name, lookup in self.children.items():
+            value = request.match_info.get(name)
+            if value is None:
+                continue
+            child = lookup(server, value)
+            if child is None:
+                raise PanelError(404, "NotFoundHttpException", errors.NOT_FOUND)
+            bound[name] = child
+        request[CHILDREN] = bound
+
+    def child[T](self, request: web.Request, name: str, kind: type[T]) -> T:
+        """Return the `kind` object bound to route parameter `name` (after `bind`)."""
+        bound = request[CHILDREN][name]
+        if not isinstance(bound, kind):
+            raise TypeError(f"{name} is bound to {bound!r}")
+        return bound
 
     def bind(self, request: web.Request) -> SimServer:
         """Return the bound server if the account may see it (AuthenticateServerAccess)."""

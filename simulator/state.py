@@ -16,6 +16,7 @@ from simulator.fleet import build_server, template_for, template_named
 from simulator.models import Access, Account, PowerState, ServerStatus, SimServer
 from simulator.ratelimit import RateLimiter
 from simulator.tokens import TOKEN_LIFETIME
+from simulator.workload import Workload
 
 type KeyType = Literal["client", "application"]
 
@@ -110,11 +111,14 @@ class PanelState:
         self._created = 0
         # The address the panel is served at, while it is.
         self.url: str | None = None
+        # Backups, schedules and the panel's cron jobs (simulator.workload).
+        self.workload = Workload(self.spec, clock, self._epoch - self._clock_origin, seed)
         for index in range(servers):
             server = self.add_server()
             if index < running:
                 # Running for a while already, so the first poll shows a warmed-up server.
                 server.set_power(PowerState.RUNNING, ago=self.rng.uniform(600, 36_000))
+        self.workload.seed(self.servers.values())
 
     def panel_url(self) -> str:
         """Return the panel's APP_URL: the configured one, else the address it is served at."""

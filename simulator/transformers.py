@@ -1,13 +1,17 @@
 """JSON shapes of panel objects per flavour (the panel's Fractal transformers)."""
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 import hashlib
 import math
 import random
 from typing import Any
 import uuid
 
+from simulator.backups import SimBackup
 from simulator.flavors import Flavor, FlavorSpec
 from simulator.models import MIB, Account, PowerState, SimServer, Stats
+from simulator.schedules import SimSchedule
 
 ROOT_ADMIN_EXTRAS = (
     "admin.websocket.errors",
@@ -285,3 +289,79 @@ def utilization_object(stats: Stats, server: SimServer, host_cores: int) -> dict
 def _php_round(value: float) -> float:
     """Return PHP's round() of a non-negative number: half away from zero, as a float."""
     return float(math.floor(value + 0.5))
+
+
+def atom(unix: float) -> str:
+    """Return Carbon's toAtomString() of a stored time: whole seconds, the panel's UTC."""
+    return datetime.fromtimestamp(math.floor(unix), UTC).isoformat()
+
+
+def backup_object(
+    backup: SimBackup, spec: FlavorSpec, unix: Callable[[float], float]
+) -> dict[str, Any]:
+    """Return a `backup` (BackupTransformer; Pelican's adds `is_scheduled`)."""
+    attributes: dict[str, Any] = {
+        "uuid": backup.uuid,
+        "is_successful": backup.is_successful,
+        "is_locked": backup.is_locked,
+    }
+    if spec.is_pelican:
+        attributes["is_scheduled"] = backup.is_scheduled
+    attributes |= {
+        "name": backup.name,
+        "ignored_files": backup.ignored_files,
+        "checksum": backup.checksum,
+        "bytes": backup.bytes,
+        "created_at": atom(unix(backup.created_at)),
+        "completed_at": None if backup.completed_at is None else atom(unix(backup.completed_at)),
+    }
+    return {"object": "backup", "attributes": attributes}
+
+
+def schedule_object(schedule: SimSchedule, unix: Callable[[float], float]) -> dict[str, Any]:
+    """Return a `server_schedule` with its default `tasks` include (ScheduleTransformer)."""
+    cron = schedule.cron
+    tasks = [
+        {
+            "object": "schedule_task",
+            "attributes": {
+                "id": task.id,
+                "sequence_id": task.sequence_id,
+                "action": task.action,
+                "payload": task.payload,
+                "time_offset": task.time_offset,
+                "is_queued": task.is_queued,
+                "continue_on_failure": task.continue_on_failure,
+                "created_at": atom(unix(task.created_at)),
+                "updated_at": atom(unix(task.updated_at)),
+            },
+        }
+        for task in schedule.tasks
+    ]
+    return {
+        "object": "server_schedule",
+        "attributes": {
+            "id": schedule.id,
+            "name": schedule.name,
+            "cron": {
+                "day_of_week": cron.day_of_week,
+                "day_of_month": cron.day_of_month,
+                "month": cron.month,
+                "hour": cron.hour,
+                "minute": cron.minute,
+            },
+            "is_active": schedule.is_active,
+            "is_processing": schedule.is_processing,
+            "only_when_online": schedule.only_when_online,
+            "last_run_at": _maybe_atom(schedule.last_run_at, unix),
+            "next_run_at": _maybe_atom(schedule.next_run_at, unix),
+            "created_at": atom(unix(schedule.created_at)),
+            "updated_at": atom(unix(schedule.updated_at)),
+            "relationships": {"tasks": {"object": "list", "data": tasks}},
+        },
+    }
+
+
+def _maybe_atom(at: float | None, unix: Callable[[float], float]) -> str | None:
+    """Return `?->toAtomString()`: null stays null."""
+    return None if at is None else atom(unix(at))

@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from simulator.backups import SimBackup
 from simulator.models import MIB, PowerSignal, PowerState, SimServer
 from simulator.wings_connection import WingsConnection
 from simulator.wings_node import WingsNode
@@ -122,6 +123,7 @@ class WingsPump:
         self._chatter_index: Counter[str] = Counter()
         # server/crash.go CrashHandler.lastCrash, in sim-clock seconds.
         self._last_crash: dict[str, float] = {}
+        node.panel.workload.backups.listeners.append(self.backup_completed)
 
     def forget(self, identifier: str) -> None:
         """Drop what is kept about a deleted server."""
@@ -133,6 +135,8 @@ class WingsPump:
     def tick(self, now: float) -> None:
         """Do whatever is due now for every server with a socket open."""
         node = self.node
+        # Backups that finished and scheduled tasks that ran since the last tick go first.
+        node.panel.workload.settle()
         servers = {c.server.identifier: c.server for c in node.connections}
         for identifier in set(self._observed) - set(servers):
             # Nobody watched it for a while: the next look starts fresh.
@@ -231,6 +235,23 @@ class WingsPump:
             self.node.send_json(connection, "token expired")
         elif remaining <= EXPIRING_WITHIN:
             self.node.send_json(connection, "token expiring")
+
+    def backup_completed(self, server: SimServer, backup: SimBackup) -> None:
+        """Publish `backup completed` as server/backup.go does, to sockets with backup.read.
+
+        Published as "backup completed:<uuid>", but the event bus sends the topic before the
+        colon (events/events.go Publish); the map arrives as one JSON argument whose keys Go
+        sorts (listeners.go json.Marshal of the decoded map).
+        """
+        body = {
+            "checksum": backup.sha1 if backup.succeeds else "",
+            "checksum_type": "sha1",
+            "file_size": backup.size if backup.succeeds else 0,
+            "is_successful": backup.succeeds,
+            "uuid": backup.uuid,
+        }
+        self.node.broadcast(server, "backup completed", json.dumps(body, separators=(",", ":")))
+        self.node.panel.notify_waiters()
 
     # Crashes.
 
