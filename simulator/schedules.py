@@ -9,6 +9,7 @@ due, server status null), app/Models/Schedule.php. The tasks themselves: schedul
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+import itertools
 import math
 import random
 
@@ -79,12 +80,9 @@ class ScheduleBook:
         self._queue: list[_Job] = []
         # Nothing falls due before this sim-clock time: cron pick-ups happen at whole minutes.
         self._quiet_until = -math.inf
-        self._ids = 0
-
-    def next_id(self) -> int:
-        """Return the next auto-increment id (schedules and tasks share none upstream; fine)."""
-        self._ids += 1
-        return self._ids
+        # The `schedules` and `tasks` tables' auto-increment ids.
+        self._schedule_ids = itertools.count(1)
+        self._task_ids = itertools.count(1)
 
     # Reading and writing.
 
@@ -112,10 +110,10 @@ class ScheduleBook:
 
         ValueError for a task the panel refuses (schedule_tasks.make_task).
         """
-        schedule = SimSchedule(self.next_id(), name, cron, created_at, created_at, active)
+        schedule = SimSchedule(next(self._schedule_ids), name, cron, created_at, created_at, active)
         schedule.only_when_online = only_when_online
         schedule.tasks = [
-            make_task(self.next_id(), sequence, spec, created_at)
+            make_task(next(self._task_ids), sequence, spec, created_at)
             for sequence, spec in enumerate(tasks, start=1)
         ]
         schedule.next_run_at = self._next_run(schedule, self.unix(now))
