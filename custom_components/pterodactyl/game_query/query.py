@@ -11,6 +11,8 @@ from .models import Players, QueryProtocol, QueryTarget
 
 # Sane bounds: a count beyond them is garbage, not a crowd.
 MAX_PLAYERS: Final = 100_000
+# How much longer than its time a query may run before it is cut off.
+DEADLINE_GRACE: Final = 1.0  # seconds
 # Long enough for any player name a game allows (Steam names are at most 32 characters).
 MAX_NAME_LENGTH: Final = 64
 
@@ -22,7 +24,9 @@ async def query_players(target: QueryTarget, *, within: float) -> Players:
     GameNotAnsweringError; one that answers something else raises GameAnswerInvalidError.
     """
     try:
-        async with asyncio.timeout(within):
+        # Each library keeps to the time it is given; this deadline is only a net beneath them.
+        # Cancelling python-a2s from outside would strand the tasks it waits with.
+        async with asyncio.timeout(within + DEADLINE_GRACE):
             return await _QUERIES[target.protocol](target, within)
     except TimeoutError as err:
         raise GameNotAnsweringError(f"no answer within {within:g} s") from err
@@ -65,8 +69,9 @@ async def _bedrock(target: QueryTarget, time_limit: float) -> Players:
 async def _source(target: QueryTarget, time_limit: float) -> Players:
     """Read a Source server's A2S_INFO, then its A2S_PLAYER list."""
     address = (target.host, target.port)
-    info: Any = await a2s.ainfo(address, time_limit)
-    listed: Any = await a2s.aplayers(address, time_limit)
+    # Two requests, each waiting at most half the time for each of its answers.
+    info: Any = await a2s.ainfo(address, time_limit / 2)
+    listed: Any = await a2s.aplayers(address, time_limit / 2)
     # Players still connecting have no name yet; bots are counted in the info but not named.
     names = tuple(player.name for player in listed if player.name)
     online = int(info.player_count)

@@ -1,0 +1,1 @@
+"""Tests of the game query client: detection, and the queries' failures."""
