@@ -34,7 +34,10 @@ def draw_icon(size: int) -> Image.Image:
         )
     background = gradient.resize((big, big))
     mask = Image.new("L", (big, big), 0)
-    ImageDraw.Draw(mask).rounded_rectangle(box(8, 8, 248, 248), radius=round(48 * unit), fill=255)
+    # Edge to edge: the brands guidelines ask for images trimmed of transparent margins.
+    ImageDraw.Draw(mask).rounded_rectangle(
+        (0, 0, big - 1, big - 1), radius=round(48 * unit), fill=255
+    )
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     image.paste(background, (0, 0), mask)
     draw = ImageDraw.Draw(image)
