@@ -135,6 +135,7 @@ async def test_pterodactyl_server_fields(
         address=ServerAddress(host="203.0.113.10", port=25565),
         egg_features=("eula", "java_version", "pid_limit"),
         invocation="java -Xms128M -Xmx4096M -jar server.jar",
+        backup_limit=5,
     )
 
 
@@ -178,6 +179,7 @@ async def test_pelican_server_fields(client: PterodactylClient, mock_panel: aior
         # Its default allocation listens on every address: the node's host reaches it.
         address=ServerAddress(host="node1.example.net", port=2456),
         invocation="./valheim_server.x86_64 -name Vikings",
+        backup_limit=3,
     )
 
 

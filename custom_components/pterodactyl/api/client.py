@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 import ipaddress
 import re
 from typing import Final
-from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
@@ -41,7 +40,9 @@ from .parsing import (
     parse_utilization,
     parse_websocket_credentials,
 )
+from .paths import server_path
 from .transport import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, PanelTransport
+from .work import ServerWorkApi
 
 # The panel allows 100 per page; fewer pages means fewer requests against the rate limit.
 PAGE_SIZE: Final = 100
@@ -106,6 +107,8 @@ class PterodactylClient:
             max_concurrency=max_concurrency,
         )
         self.flavor: PanelFlavor | None = None
+        # Backups and schedules (1.x and Pelican), through the same transport and its pacing.
+        self.work = ServerWorkApi(self._transport)
 
     def __repr__(self) -> str:
         """Describe the client without its API key."""
@@ -177,7 +180,7 @@ class PterodactylClient:
     async def get_server(self, identifier: str) -> Server:
         """Read one server."""
         return parse_server(
-            await self._transport.request("GET", _server_path(identifier), params=self._includes)
+            await self._transport.request("GET", server_path(identifier), params=self._includes)
         )
 
     @property
@@ -189,16 +192,16 @@ class PterodactylClient:
         """Read one server's live usage on whichever API generation the panel speaks."""
         if self.flavor is PanelFlavor.LEGACY:
             return parse_legacy_utilization(
-                await self._transport.request("GET", _server_path(identifier, "utilization"))
+                await self._transport.request("GET", server_path(identifier, "utilization"))
             )
         try:
-            payload = await self._transport.request("GET", _server_path(identifier, "resources"))
+            payload = await self._transport.request("GET", server_path(identifier, "resources"))
         except PterodactylNotFoundError:
             if self.flavor is not None:
                 raise
             # Panels before 0.8 have no /resources; a 404 there may mean the legacy API.
             legacy = parse_legacy_utilization(
-                await self._transport.request("GET", _server_path(identifier, "utilization"))
+                await self._transport.request("GET", server_path(identifier, "utilization"))
             )
             self.flavor = PanelFlavor.LEGACY
             return legacy
@@ -242,7 +245,7 @@ class PterodactylClient:
         """Ask the panel to start, stop, restart or kill a server."""
         async with self._conflicts_explained(identifier):
             await self._transport.request(
-                "POST", _server_path(identifier, "power"), body={"signal": str(signal)}
+                "POST", server_path(identifier, "power"), body={"signal": str(signal)}
             )
 
     async def send_command(
@@ -261,7 +264,7 @@ class PterodactylClient:
             if state is ServerState.OFFLINE:
                 raise PterodactylServerOfflineError("The server is offline")
             await self._transport.request(
-                "POST", _server_path(identifier, "command"), body={"command": command}
+                "POST", server_path(identifier, "command"), body={"command": command}
             )
 
     @asynccontextmanager
@@ -301,11 +304,6 @@ class PterodactylClient:
             # Pelican throttles this route per server (5 a minute) inside the account's limit,
             # and its answers carry whichever limit is nearer: not the account's to learn.
             await self._transport.request(
-                "GET", _server_path(identifier, "websocket"), shows_account_limit=False
+                "GET", server_path(identifier, "websocket"), shows_account_limit=False
             )
         )
-
-
-def _server_path(identifier: str, *parts: str) -> str:
-    """Return a server route; the identifier is escaped, as it comes from the panel's answer."""
-    return "/".join(("servers", quote(identifier, safe=""), *parts))

@@ -120,3 +120,11 @@ class PterodactylRateLimitError(PterodactylApiError):
 
 class PterodactylNodeUnavailableError(PterodactylApiError):
     """The node (Wings) running the server cannot be reached (504, Pelican's 'missing')."""
+
+
+class PterodactylBackupLimitError(PterodactylApiError):
+    """The server has as many backups as it may keep (400 TooManyBackupsException)."""
+
+
+class PterodactylBackupThrottledError(PterodactylRateLimitError):
+    """The panel's backup throttle (2 per 10 minutes by default) refused a new backup."""

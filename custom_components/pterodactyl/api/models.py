@@ -1,6 +1,7 @@
 """Typed, immutable views of what the panel returns, normalised across API generations."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -100,6 +101,8 @@ class Server:
     egg_features: tuple[str, ...] = ()
     invocation: str | None = None
     variables: tuple[tuple[str, str], ...] = ()
+    # How many backups the server may keep (feature_limits.backups); None where not listed.
+    backup_limit: int | None = None
 
     @property
     def conflict_reason(self) -> ConflictReason | None:
@@ -177,3 +180,48 @@ class RateLimitStatus:
 
     limit: int | None = None
     remaining: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backup:
+    """One backup of a server, as the panel lists it."""
+
+    uuid: str
+    name: str
+    is_successful: bool
+    is_locked: bool
+    size_bytes: int
+    created_at: datetime
+    completed_at: datetime | None  # None while Wings is still archiving
+
+    @property
+    def running(self) -> bool:
+        """Return whether Wings has not reported the backup yet."""
+        return self.completed_at is None
+
+    @property
+    def counts_to_limit(self) -> bool:
+        """Return whether the panel counts it against the limit: running, or good."""
+        return self.running or self.is_successful
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackupCompleted:
+    """Wings' `backup completed` event."""
+
+    uuid: str
+    is_successful: bool
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """One schedule of a server."""
+
+    id: int
+    name: str
+    cron: str  # minute hour day-of-month month day-of-week, as the panel shows it
+    is_active: bool
+    is_processing: bool
+    next_run_at: datetime | None
+    last_run_at: datetime | None

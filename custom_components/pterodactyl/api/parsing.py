@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from datetime import datetime
 import json
 from typing import Any, Final, cast
 
@@ -10,6 +11,9 @@ from yarl import URL
 from .exceptions import PterodactylInvalidResponseError
 from .models import (
     Account,
+    Backup,
+    BackupCompleted,
+    Schedule,
     Server,
     ServerAddress,
     ServerLimits,
@@ -219,6 +223,15 @@ def _variables(attributes: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _backup_limit(attributes: dict[str, Any]) -> int | None:
+    """Return feature_limits.backups (0: the server may keep none); None when absent."""
+    limits = attributes.get("feature_limits")
+    value = limits.get("backups") if isinstance(limits, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
 def parse_server(payload: dict[str, Any] | None) -> Server:
     """Parse one fractal server item (from the list or from GET /servers/{id})."""
     attributes = _attributes(payload, "server")
@@ -243,6 +256,7 @@ def parse_server(payload: dict[str, Any] | None) -> Server:
         egg_features=_egg_features(attributes),
         invocation=_optional_string(attributes.get("invocation")),
         variables=_variables(attributes),
+        backup_limit=_backup_limit(attributes),
     )
 
 
@@ -253,14 +267,7 @@ def parse_server_page(payload: dict[str, Any] | None) -> tuple[list[Server], boo
     if not isinstance(data, list):
         raise _invalid("server list")
     servers = [parse_server(item) for item in data]
-    meta = page.get("meta")
-    pagination = meta.get("pagination") if isinstance(meta, dict) else None
-    if not isinstance(pagination, dict):
-        return servers, False
-    current = _optional_number(pagination.get("current_page"), "page number")
-    total = _optional_number(pagination.get("total_pages"), "page count")
-    has_more = current is not None and total is not None and current < total and bool(servers)
-    return servers, has_more
+    return servers, _has_more(page.get("meta"), bool(servers))
 
 
 def parse_utilization(payload: dict[str, Any] | None) -> tuple[Utilization, bool]:
@@ -379,3 +386,95 @@ def parse_stats_event(raw: str) -> ServerStats:
         network_tx_bytes=int(_number(network.get("tx_bytes", 0), "network usage")),
         uptime_seconds=_number(stats.get("uptime", 0), "uptime") / 1000,
     )
+
+
+def _timestamp(value: Any, what: str) -> datetime:
+    """Return an ISO 8601 timestamp with its offset (the panel's Atom dates)."""
+    if not isinstance(value, str):
+        raise _invalid(what)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise _invalid(what) from err
+    if parsed.tzinfo is None:
+        raise _invalid(what)
+    return parsed
+
+
+def _optional_timestamp(value: Any, what: str) -> datetime | None:
+    """Like _timestamp, but null stays None."""
+    return None if value is None else _timestamp(value, what)
+
+
+def parse_backup(payload: dict[str, Any] | None) -> Backup:
+    """Parse one `backup` object (BackupTransformer)."""
+    attributes = _attributes(payload, "backup")
+    return Backup(
+        uuid=_string(attributes.get("uuid"), "backup uuid"),
+        name=_optional_string(attributes.get("name")) or "",
+        is_successful=_flag(attributes.get("is_successful")),
+        is_locked=_flag(attributes.get("is_locked")),
+        size_bytes=int(_optional_number(attributes.get("bytes"), "backup size") or 0),
+        created_at=_timestamp(attributes.get("created_at"), "backup time"),
+        completed_at=_optional_timestamp(attributes.get("completed_at"), "backup time"),
+    )
+
+
+def parse_backup_page(payload: dict[str, Any] | None) -> tuple[list[Backup], bool]:
+    """Parse one page of a server's backups; the second value says whether more follow."""
+    page = _object(payload, "backup list")
+    data = page.get("data")
+    if not isinstance(data, list):
+        raise _invalid("backup list")
+    return [parse_backup(item) for item in data], _has_more(page.get("meta"), bool(data))
+
+
+def _has_more(meta: Any, any_items: bool) -> bool:
+    """Return whether a page's pagination meta says more pages follow."""
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        return False
+    current = _optional_number(pagination.get("current_page"), "page number")
+    total = _optional_number(pagination.get("total_pages"), "page count")
+    return current is not None and total is not None and current < total and any_items
+
+
+def parse_backup_completed(raw: str) -> BackupCompleted:
+    """Parse the argument of Wings' `backup completed` event (a JSON object)."""
+    try:
+        event = json.loads(raw)
+    except ValueError as err:
+        raise _invalid("backup event") from err
+    event = _object(event, "backup event")
+    return BackupCompleted(
+        uuid=_string(event.get("uuid"), "backup uuid"),
+        is_successful=_flag(event.get("is_successful")),
+        size_bytes=int(_optional_number(event.get("file_size"), "backup size") or 0),
+    )
+
+
+def parse_schedules(payload: dict[str, Any] | None) -> list[Schedule]:
+    """Parse GET …/schedules (not paginated)."""
+    data = _object(payload, "schedule list").get("data")
+    if not isinstance(data, list):
+        raise _invalid("schedule list")
+    schedules = []
+    for item in data:
+        attributes = _attributes(item, "schedule")
+        schedule_id = attributes.get("id")
+        if isinstance(schedule_id, bool) or not isinstance(schedule_id, int):
+            raise _invalid("schedule id")
+        cron = _object(attributes.get("cron"), "schedule cron")
+        fields = ("minute", "hour", "day_of_month", "month", "day_of_week")
+        schedules.append(
+            Schedule(
+                id=schedule_id,
+                name=_optional_string(attributes.get("name")) or str(schedule_id),
+                cron=" ".join(str(cron.get(field, "*")) for field in fields),
+                is_active=_flag(attributes.get("is_active")),
+                is_processing=_flag(attributes.get("is_processing")),
+                next_run_at=_optional_timestamp(attributes.get("next_run_at"), "schedule time"),
+                last_run_at=_optional_timestamp(attributes.get("last_run_at"), "schedule time"),
+            )
+        )
+    return schedules

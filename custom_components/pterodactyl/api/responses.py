@@ -9,6 +9,7 @@ from .exceptions import (
     PterodactylApiError,
     PterodactylApplicationKeyError,
     PterodactylAuthenticationError,
+    PterodactylBackupLimitError,
     PterodactylConflictError,
     PterodactylError,
     PterodactylForbiddenError,
@@ -135,6 +136,8 @@ def api_error(
         return PterodactylConflictError(status=status, code=code, detail=detail, reason=reason)
     if status == 412 or (status == 502 and any(m in lowered for m in _OFFLINE_MARKERS)):
         return PterodactylServerOfflineError(status=status, detail=detail)
+    if status == 400 and code == "TooManyBackupsException":
+        return PterodactylBackupLimitError(status=status, code=code, detail=detail)
     if status == TOO_MANY_REQUESTS:
         seconds = int_or_none(retry_after)
         return PterodactylRateLimitError(

@@ -34,7 +34,7 @@ from .exceptions import (
     PterodactylNotFoundError,
     PterodactylRateLimitError,
 )
-from .models import ServerState, ServerStats, WebsocketCredentials
+from .models import BackupCompleted, ServerState, ServerStats, WebsocketCredentials
 from .pacing import SAFE_WINDOW, SlidingWindowLimiter, loop_time
 from .wings_session import AuthRefusedError, NotWatchableError, SessionEvents, Socket, WingsSession
 
@@ -61,6 +61,7 @@ _FORBIDDEN: Final = 403
 type StateCallback = Callable[[ServerState], None]
 type StatsCallback = Callable[[ServerStats], None]
 type ConsoleCallback = Callable[[str], None]
+type BackupCallback = Callable[[BackupCompleted], None]
 type ConnectionCallback = Callable[[ConnectionState], None]
 
 
@@ -122,6 +123,7 @@ class ServerSocket:
         on_state: StateCallback | None = None,
         on_stats: StatsCallback | None = None,
         on_console: ConsoleCallback | None = None,
+        on_backup: BackupCallback | None = None,
         on_connection: ConnectionCallback | None = None,
         backoff: Backoff | None = None,
         token_limiter: TokenLimiter | None = None,
@@ -141,6 +143,7 @@ class ServerSocket:
         self._on_state = on_state
         self._on_stats = on_stats
         self._on_console = on_console
+        self._on_backup = on_backup
         self._on_connection = on_connection
         self._backoff = backoff or Backoff()
         # Pass one limiter per server that outlives this object if sockets are recreated.
@@ -249,6 +252,7 @@ class ServerSocket:
                 state=partial(self._call, self._on_state),
                 stats=partial(self._call, self._on_stats),
                 console=partial(self._call, self._on_console),
+                backup=partial(self._call, self._on_backup),
             ),
             heartbeat=self._heartbeat,
             auth_timeout=self._auth_timeout,

@@ -10,9 +10,9 @@ from typing import Any, Final
 import aiohttp
 
 from .exceptions import PterodactylError
-from .models import ServerState, ServerStats
+from .models import BackupCompleted, ServerState, ServerStats
 from .pacing import loop_time
-from .parsing import parse_power_state, parse_stats_event
+from .parsing import parse_backup_completed, parse_power_state, parse_stats_event
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class SessionEvents:
     state: Callable[[ServerState], None]
     stats: Callable[[ServerStats], None]
     console: Callable[[str], None]
+    backup: Callable[[BackupCompleted], None] = lambda _: None
 
 
 class WingsSession:
@@ -79,6 +80,8 @@ class WingsSession:
             "status": self._handle_status,
             "stats": self._handle_stats,
             "console output": self._handle_console,
+            # Sent only to tokens with backup.read (Wings' SendJson), for every backup.
+            "backup completed": self._handle_backup_completed,
             "token expiring": self._handle_token_expiring,
             "token expired": self._handle_token_expiring,
             "jwt error": self._handle_jwt_error,
@@ -166,6 +169,11 @@ class WingsSession:
         """Report usage."""
         if (stats := _parse_or_none(parse_stats_event, args)) is not None:
             self._events.stats(stats)
+
+    async def _handle_backup_completed(self, args: list[str]) -> None:
+        """Report a backup Wings finished, good or failed."""
+        if (completed := _parse_or_none(parse_backup_completed, args)) is not None:
+            self._events.backup(completed)
 
     async def _handle_console(self, args: list[str]) -> None:
         """Report console lines."""
