@@ -42,6 +42,9 @@ DASHBOARD_NAMES = {
     "disk_usage": "Disk",
 }
 DASHBOARD_KEYS = tuple(DASHBOARD_NAMES)
+# The players card: how many are on each game server, and since when it is empty.
+PLAYERS_TITLE = "Players"
+PLAYER_KEYS = ("players_online", "empty_since")
 
 # Only what the dashboard and the integration need: `default_config` would set up dozens of
 # integrations whose requirements we would then have to pin. The HTTP server's settings live in
@@ -372,8 +375,8 @@ async def server_entities(
 
 
 def dashboard(servers: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    """Return a dashboard with one card per server: power, state, CPU, memory and disk."""
-    cards = [
+    """Return a dashboard: a card per server (power, state, CPU, memory, disk), and players."""
+    cards: list[dict[str, Any]] = [
         {
             "type": "entities",
             "title": name,
@@ -386,6 +389,23 @@ def dashboard(servers: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
         }
         for name, entities in sorted(servers.items())
     ]
+    # A glance card, two columns: each game server's players, then since when it is empty.
+    players = [
+        {"entity": entities[key], "name": name if key == "players_online" else "Empty since"}
+        for name, entities in sorted(servers.items())
+        if all(key in entities for key in PLAYER_KEYS)
+        for key in PLAYER_KEYS
+    ]
+    if players:
+        cards.append(
+            {
+                "type": "glance",
+                "title": PLAYERS_TITLE,
+                "columns": 2,
+                "show_icon": False,
+                "entities": players,
+            }
+        )
     return {
         "title": DASHBOARD_TITLE,
         "views": [{"title": DASHBOARD_TITLE, "path": "servers", "cards": cards}],
@@ -510,6 +530,8 @@ async def develop(options: argparse.Namespace) -> None:
                 servers=options.servers,
                 latency_ms=options.latency_ms,
                 request_log_limit=10_000,
+                # Its games answer player queries on loopback, players coming and going.
+                games=True,
             )
             url = await simulator.start("127.0.0.1", options.simulator_port)
             panel = PanelTarget(url, simulator.client_key, verify_ssl=False)

@@ -1,9 +1,10 @@
 """The panel simulator in a process of its own, with a read-only view of its state for tests.
 
 `python -m tests.e2e.panel --servers 4` prints one JSON line (URL and client key), then serves.
-GET /_e2e/state returns each server's power state, the console commands it received and the
-usages it reported lately (over HTTP or Wings' websocket), so a test can compare Home
-Assistant's states with what the panel told it.
+GET /_e2e/state returns each server's power state, the console commands it received, the
+usages it reported lately (over HTTP or Wings' websocket) and who is on its game, so a test can
+compare Home Assistant's states with what the panel and the games told it. The games answer
+player queries on loopback, players coming and going on their own, as in scripts/develop.
 """
 
 import argparse
@@ -54,7 +55,9 @@ async def serve(options: argparse.Namespace) -> None:
         running=options.running,
         start_seconds=options.start_seconds,
         stop_seconds=options.stop_seconds,
+        games=True,
     )
+    games = sim.games.games if sim.games is not None else {}
     served: dict[str, deque[dict[str, Any]]] = {}
     for server in sim.servers.values():
         record_stats(server, served)
@@ -67,6 +70,9 @@ async def serve(options: argparse.Namespace) -> None:
                     "power": server.power_state.value,
                     "commands": list(server.commands),
                     "recent_stats": list(served.get(server.identifier, ())),
+                    "players": (
+                        games[server.identifier].players() if server.identifier in games else None
+                    ),
                 }
                 for server in sim.servers.values()
             }

@@ -8,7 +8,13 @@ import aiohttp
 from playwright.async_api import Page, async_playwright, expect
 import pytest
 
-from scripts.develop import DASHBOARD_URL, DEFAULT_PASSWORD, DEFAULT_USERNAME, REPO_ROOT
+from scripts.develop import (
+    DASHBOARD_URL,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    PLAYERS_TITLE,
+    REPO_ROOT,
+)
 from tests.e2e.conftest import Stack
 from tests.e2e.panel import read_state
 from tests.e2e.test_home_assistant import eventually
@@ -46,7 +52,7 @@ async def log_in(page: Page, stack: Stack) -> None:
 
 
 async def test_dashboard_toggles_a_server(stack: Stack, tmp_path: Path) -> None:
-    """The dashboard shows every server; its power toggle starts one on the panel."""
+    """The dashboard shows every server and its players; a power toggle starts one on the panel."""
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"no {CHROMIUM}: scripts/setup installs it into the provisioned root")
@@ -63,6 +69,9 @@ async def test_dashboard_toggles_a_server(stack: Stack, tmp_path: Path) -> None:
             await log_in(page, stack)
             for name in stack.servers:
                 await expect(page.locator("hui-entities-card", has_text=name)).to_be_visible()
+            players = page.locator("hui-glance-card", has_text=PLAYERS_TITLE)
+            for name in stack.servers:
+                await expect(players.get_by_text(name, exact=True)).to_be_visible()
             card = page.locator("hui-entities-card", has_text=SERVER)
             await expect(card.get_by_text("Offline")).to_be_visible()
             await page.screenshot(path=tmp_path / "before.png")

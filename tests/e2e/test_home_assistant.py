@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from custom_components.pterodactyl.const import DOMAIN
-from scripts.develop import DASHBOARD_KEYS, INTEGRATION_DIR, HomeAssistantClient
+from scripts.develop import (
+    DASHBOARD_KEYS,
+    DASHBOARD_URL,
+    INTEGRATION_DIR,
+    PLAYER_KEYS,
+    PLAYERS_TITLE,
+    HomeAssistantClient,
+)
 from tests.e2e.conftest import Stack
 from tests.e2e.panel import read_state
 
@@ -103,6 +110,31 @@ async def test_entities_match_simulator(stack: Stack, ha: HomeAssistantClient) -
             pytest.fail(f"{name}: the entities show no usage the panel reported: {states}")
     running = (await read_state(ha.session, stack.panel_url))["Survival"]["recent_stats"]
     assert running[-1]["memory_bytes"] > 0  # the comparison above covered a running server too
+
+
+async def test_players_match_the_game(stack: Stack, ha: HomeAssistantClient) -> None:
+    """Survival's Players online shows who its game reports; the dashboard's card shows it."""
+    survival = stack.servers["Survival"]
+
+    async def shown_and_played() -> tuple[dict[str, Any], list[str]]:
+        sensor = await state_of(ha, survival["players_online"])
+        return sensor, (await read_state(ha.session, stack.panel_url))["Survival"]["players"]
+
+    def agree(seen: tuple[dict[str, Any], list[str]]) -> bool:
+        sensor, players = seen
+        # Names are listed while everyone fits in Minecraft's sample.
+        names = sensor["attributes"].get("players", sorted(players))
+        return sensor["state"] == str(len(players)) and names == sorted(players)
+
+    # Players come and go on their own; the sensor follows within a query (every 30 s).
+    await eventually(shown_and_played, agree, within=90)
+    # Rust is offline throughout: its game is never asked.
+    assert (await state_of(ha, stack.servers["Rust"]["players_online"]))["state"] == "unavailable"
+    config = await ha.ws_result({"type": "lovelace/config", "url_path": DASHBOARD_URL})
+    card = next(c for c in config["views"][0]["cards"] if c.get("title") == PLAYERS_TITLE)
+    assert [row["entity"] for row in card["entities"]] == [
+        stack.servers[name][key] for name in sorted(stack.servers) for key in PLAYER_KEYS
+    ]
 
 
 async def test_switch_starts_and_stops_the_server(stack: Stack, ha: HomeAssistantClient) -> None:
