@@ -123,8 +123,8 @@ async def test_players_match_the_game(stack: Stack, ha: HomeAssistantClient) -> 
     def agree(seen: tuple[dict[str, Any], list[str]]) -> bool:
         sensor, players = seen
         # Names are listed while everyone fits in Minecraft's sample.
-        names = sensor["attributes"].get("players", sorted(players))
-        return sensor["state"] == str(len(players)) and names == sorted(players)
+        names: list[str] = sensor["attributes"].get("players", sorted(players))
+        return bool(sensor["state"] == str(len(players)) and names == sorted(players))
 
     # Players come and go on their own; the sensor follows within a query (every 30 s).
     await eventually(shown_and_played, agree, within=90)
