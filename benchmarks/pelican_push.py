@@ -114,6 +114,8 @@ def build_panel(settings: PushSettings, loop: VirtualTimeLoop) -> PanelSimulator
         resources_cache_seconds=20.0,
         # Real Wings' timings: stats every second while running.
         wings=WingsSettings(stats_interval=1.0, console_interval=None),
+        # The running games answer the integration's player queries, as real ones do.
+        games=True,
     )
 
 

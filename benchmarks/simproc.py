@@ -8,7 +8,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from typing import Any, Self
 
-from simulator import PanelSimulator
+from simulator import PanelSimulator, PowerState
 
 # The real panel caches a server's /resources answer for 20 s.
 PANEL_CACHE_SECONDS = 20.0
@@ -27,6 +27,11 @@ class SimSettings:
     stop_seconds: float = 1.0
     running: int = 1
     resources_cache_seconds: float = PANEL_CACHE_SECONDS
+    # The servers' games, in turn (empty: the default fleet's); every game answers player
+    # queries on loopback, so the integration's queries reach a game, as they do for real.
+    games: tuple[str, ...] = ()
+    # Players on each running game from the start, who stay (0: they come and go on their own).
+    players: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +66,10 @@ def _kind(path: str) -> str:
     return "server"
 
 
-async def _serve(settings: SimSettings, conn: Connection) -> None:
-    """Run the panel and answer the parent's commands until told to stop."""
+def build_panel(settings: SimSettings) -> PanelSimulator:
+    """Return the panel `settings` describe, its games answering player queries."""
     sim = PanelSimulator(
-        servers=settings.servers,
+        servers=0 if settings.games else settings.servers,
         seed=1,
         latency_ms=settings.latency_ms,
         rate_limit=UNLIMITED,
@@ -72,7 +77,24 @@ async def _serve(settings: SimSettings, conn: Connection) -> None:
         start_seconds=settings.start_seconds,
         stop_seconds=settings.stop_seconds,
         resources_cache_seconds=settings.resources_cache_seconds,
+        games=True,
     )
+    for index in range(settings.servers if settings.games else 0):
+        game = settings.games[index % len(settings.games)]
+        running = PowerState.RUNNING if index < settings.running else PowerState.OFFLINE
+        sim.add_server(f"{game} {index + 1}", template=game, power=running)
+    if sim.games is not None and settings.players:
+        sim.games.set_autoplay(False)
+        for model in sim.games.games.values():
+            if model.running:
+                for number in range(min(settings.players, model.max_players)):
+                    model.join(f"Player{number + 1}")
+    return sim
+
+
+async def _serve(settings: SimSettings, conn: Connection) -> None:
+    """Run the panel and answer the parent's commands until told to stop."""
+    sim = build_panel(settings)
     url = await sim.start("127.0.0.1", 0)
     conn.send(
         SimInfo(

@@ -1,4 +1,4 @@
-"""The soak's simulated panel: its size, limits and Wings, some servers only polled."""
+"""The soak's simulated panel: its size, limits, Wings and games, some servers only polled."""
 
 from collections.abc import Callable
 from typing import Final
@@ -29,6 +29,9 @@ def build_panel(settings: SoakSettings, clock: Callable[[], float]) -> PanelSimu
             # The console log a socket replays; full within the warm-up, so it grows no further.
             log_lines=20,
         ),
+        # Games answer the integration's player queries on loopback, players coming and going:
+        # without them every query would wait out its timeout at an address nothing answers.
+        games=True,
     )
     for index, identifier in enumerate(list(sim.servers)):
         if index % settings.polled_every == settings.polled_every - 1:
