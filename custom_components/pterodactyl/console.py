@@ -1,7 +1,8 @@
 """Console lines as Home Assistant events, rate-limited per server."""
 
 from collections.abc import Callable
-from typing import Any
+import re
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -9,6 +10,14 @@ from homeassistant.helpers import device_registry as dr
 from .api import loop_time
 from .const import CONSOLE_EVENT_BURST, CONSOLE_EVENT_RATE, DOMAIN, EVENT_CONSOLE_OUTPUT
 from .servers import ServerList
+
+# Terminal colour codes: Wings colours its own lines, and many games theirs.
+_ANSI: Final = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def strip_ansi(line: str) -> str:
+    """Return a console line without its terminal colour codes."""
+    return _ANSI.sub("", line)
 
 
 class TokenBucket:

@@ -5,7 +5,7 @@ from typing import Final
 
 from homeassistant.core import HomeAssistant
 
-from .console import TokenBucket, server_event_data
+from .console import TokenBucket, server_event_data, strip_ansi
 from .const import CONSOLE_EVENT_BURST, CONSOLE_EVENT_RATE, EVENT_PLAYER_JOINED, EVENT_PLAYER_LEFT
 from .servers import ServerList
 
@@ -13,7 +13,6 @@ from .servers import ServerList
 # are 3-16 letters, digits and underscores. Colour codes are stripped first.
 _JOINED: Final = re.compile(r"(?:^|[\]:>]\s*)(?P<player>\w{1,16}) joined the game\s*$")
 _LEFT: Final = re.compile(r"(?:^|[\]:>]\s*)(?P<player>\w{1,16}) left the game\s*$")
-_ANSI: Final = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class PlayerEvents:
@@ -42,7 +41,7 @@ class PlayerEvents:
 
     def console_line(self, identifier: str, line: str) -> None:
         """Fire a join or leave the game printed on its console; a later query will agree."""
-        text = _ANSI.sub("", line)
+        text = strip_ansi(line)
         if joined := _JOINED.search(text):
             self._console_change(identifier, joined["player"], joined=True)
         elif left := _LEFT.search(text):
