@@ -75,6 +75,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: PterodactylConfigEntry)
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         # An entry that no longer updates has nothing to repair, and provides no server.
         _async_delete_issues(hass, entry.entry_id)
+        entry.runtime_data.health.async_delete_issues()
         async_release(hass, entry.entry_id)
     return entry_method_result(unloaded)
 

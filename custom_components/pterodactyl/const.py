@@ -49,6 +49,20 @@ PLAYER_QUERY_CONCURRENCY: Final = 32
 # The player names a sensor carries as an attribute, at most.
 MAX_PLAYER_NAMES: Final = 50
 
+# Health: crashes, starts that never finish, power actions that never take effect.
+EVENT_SERVER_CRASHED: Final = "pterodactyl_server_crashed"
+CONF_STARTING_TIMEOUT: Final = "starting_timeout"
+# A server starting for longer than this (minutes) is named in Repairs.
+DEFAULT_STARTING_TIMEOUT: Final = 10
+MIN_STARTING_TIMEOUT: Final = 1
+MAX_STARTING_TIMEOUT: Final = 120
+# A stop, kill or restart of ours explains the server going offline once within this time:
+# Wings waits up to 10 minutes for a graceful stop (server/power.go), polls come later still.
+SIGNAL_EXPLAINS_OFFLINE: Final = timedelta(minutes=15)
+# The console lines kept per server for the stuck-start issue, each cut to this length.
+CONSOLE_TAIL_LINES: Final = 10
+CONSOLE_TAIL_LINE_LENGTH: Final = 200
+
 ATTR_COMMAND: Final = "command"
 ATTR_SIGNAL: Final = "signal"
 SERVICE_SEND_COMMAND: Final = "send_command"

@@ -36,6 +36,7 @@ from .const import (
     LOGGER,
     POWER_ACTION_TIMEOUT,
 )
+from .health import ServerHealth
 from .helpers import auth_failed_error, update_failed_error
 from .issues import (
     async_delete_issue,
@@ -79,8 +80,9 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             update_interval=self.planner.regular_interval,
         )
         self.client = client
-        self.power = PowerTracker(POWER_ACTION_TIMEOUT)
         self.server_list = ServerList()
+        self.health = ServerHealth(hass, config_entry, self.server_list)
+        self.power = PowerTracker(POWER_ACTION_TIMEOUT, self.health)
         self.pushed = PushedState(hass.loop, self, self.power, self._push_connection)
         self._console = (
             ConsoleEvents(hass, config_entry.entry_id, self.server_list)
@@ -94,7 +96,12 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             config_entry.options,
         )
         self.push = PushManager(
-            hass, config_entry, client, self.pushed, self._console_line if self._console else None
+            hass,
+            config_entry,
+            client,
+            self.pushed,
+            self._console_line if self._console else None,
+            health=self.health.console_line,
         )
 
     def _console_line(self, identifier: str, line: str) -> None:
@@ -211,6 +218,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             if self._console is not None:
                 self._console.forget(identifier)
             self.players.forget(identifier)
+            self.health.forget(identifier)
             if device := registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id):
                 LOGGER.info("Server %s is no longer this entry's; removing its device", identifier)
                 # A device belongs to one config entry: another entry's device of the same
@@ -241,6 +249,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         if not isinstance(result, PterodactylError):
             result = self.power.apply(server.identifier, result, now)
         data = server_data(server, result, previous, now)
+        self.health.observe(previous, data, live=self.push.is_live(server.identifier))
         log_availability(previous, data, result)
         return data
 

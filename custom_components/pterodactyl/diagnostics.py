@@ -11,6 +11,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN
 from .coordinator import PterodactylConfigEntry
+from .health import ServerHealth
 from .models import ServerData
 from .players import PlayerTracker
 from .push import PushManager
@@ -81,7 +82,7 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
             "account": asdict(coordinator.data.account),
             "servers": {
                 identifier: _server_diagnostics(
-                    servers[identifier], coordinator.push, coordinator.players
+                    servers[identifier], coordinator.push, coordinator.players, coordinator.health
                 )
                 for identifier in sorted(identifiers & servers.keys())
             },
@@ -91,9 +92,9 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
 
 
 def _server_diagnostics(
-    data: ServerData, push: PushManager, players: PlayerTracker
+    data: ServerData, push: PushManager, players: PlayerTracker, health: ServerHealth
 ) -> dict[str, Any]:
-    """Return one server's listing, status, usage, limits, push state and player query."""
+    """Return one server's listing, status, usage, limits, push state, player query, health."""
     identifier = data.server.identifier
     known = players.players_of(identifier)
     return {
@@ -107,6 +108,8 @@ def _server_diagnostics(
             "online": known.players.online if known.players else None,
             "max": known.players.max if known.players else None,
         },
+        # Crashes today, since when it starts, and the repair issues it has open.
+        "health": health.diagnostics(identifier),
         "server": asdict(data.server),
         "utilization": asdict(data.utilization) if data.utilization is not None else None,
         "limits": asdict(data.limits),

@@ -6,7 +6,7 @@ from typing import Final
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from .api import Server
+from .api import PowerSignal, Server
 from .const import DOMAIN, ISSUE_DATA_ENTRY_ID
 
 # Server names an issue lists at most; the count says how many there are.
@@ -82,6 +82,51 @@ def async_raise_origin_refused_issue(
         translation_key="websocket_origin_refused",
         translation_placeholders={"url": url, "origin": origin, "servers": str(servers)},
         data={ISSUE_DATA_ENTRY_ID: entry_id},
+    )
+
+
+def stuck_starting_issue_id(entry_id: str, identifier: str) -> str:
+    """Return the ID of the issue raised while a server has been starting for too long."""
+    return f"server_stuck_starting_{entry_id}_{identifier}"
+
+
+def power_action_issue_id(entry_id: str, identifier: str) -> str:
+    """Return the ID of the issue raised when a power action on a server never took effect."""
+    return f"power_action_timeout_{entry_id}_{identifier}"
+
+
+def async_raise_stuck_starting_issue(
+    hass: HomeAssistant, issue_id: str, server: str, minutes: int, console: list[str]
+) -> None:
+    """Say a server has been starting for `minutes`, with its console's last lines if known."""
+    placeholders = {"server": server, "minutes": str(minutes)}
+    if console:
+        placeholders["console"] = "\n".join(console)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        # Without push nothing of the console is known: a text that does not mention it.
+        translation_key="server_stuck_starting_console" if console else "server_stuck_starting",
+        translation_placeholders=placeholders,
+    )
+
+
+def async_raise_power_action_issue(
+    hass: HomeAssistant, issue_id: str, server: str, signal: PowerSignal, minutes: int
+) -> None:
+    """Say a power signal sent `minutes` ago has not taken effect on the server."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        # One text per signal: each language words "did not stop" its own way.
+        translation_key=f"power_action_timeout_{signal}",
+        translation_placeholders={"server": server, "minutes": str(minutes)},
     )
 
 

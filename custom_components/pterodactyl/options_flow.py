@@ -1,4 +1,4 @@
-"""Options: how often to poll, console events, and how to ask each game server for its players."""
+"""Options: polling, console events, stuck starts, and how to ask each game server for players."""
 
 from typing import Any
 
@@ -18,8 +18,12 @@ import probatio
 from .const import (
     CONF_CONSOLE_EVENTS,
     CONF_GAME_QUERIES,
+    CONF_STARTING_TIMEOUT,
     CONF_UPDATE_INTERVAL,
+    DEFAULT_STARTING_TIMEOUT,
     DEFAULT_UPDATE_INTERVAL,
+    MAX_STARTING_TIMEOUT,
+    MIN_STARTING_TIMEOUT,
     MIN_UPDATE_INTERVAL,
 )
 from .game_query import QueryProtocol, parse_address
@@ -38,6 +42,9 @@ PANEL_SCHEMA = probatio.Schema(
             NumberSelectorConfig(step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
         ),
         probatio.Required(CONF_CONSOLE_EVENTS, default=False): bool,
+        probatio.Required(CONF_STARTING_TIMEOUT): NumberSelector(
+            NumberSelectorConfig(step=1, unit_of_measurement="min", mode=NumberSelectorMode.BOX)
+        ),
     }
 )
 GAME_QUERY_SCHEMA = probatio.Schema(
@@ -58,6 +65,11 @@ GAME_QUERY_SCHEMA = probatio.Schema(
 )
 
 
+def _whole_in(value: float, low: int, high: int) -> bool:
+    """Return whether a number typed in a box is whole and within the range."""
+    return value == int(value) and low <= value <= high
+
+
 class PterodactylOptionsFlow(OptionsFlowWithReload):
     """Change the panel options or one server's player query; the entry reloads with them."""
 
@@ -68,23 +80,29 @@ class PterodactylOptionsFlow(OptionsFlowWithReload):
         return self.async_show_menu(step_id="init", menu_options=["panel", "game_queries"])
 
     async def async_step_panel(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the update interval and whether to fire console events."""
+        """Ask for the update interval, console events and how long a start may take."""
         errors: dict[str, str] = {}
         options = self.config_entry.options
         if user_input is not None:
             interval = user_input[CONF_UPDATE_INTERVAL]
-            if interval == int(interval) and MIN_UPDATE_INTERVAL <= interval <= MAX_UPDATE_INTERVAL:
+            starting = user_input[CONF_STARTING_TIMEOUT]
+            if not _whole_in(interval, MIN_UPDATE_INTERVAL, MAX_UPDATE_INTERVAL):
+                errors[CONF_UPDATE_INTERVAL] = "update_interval_out_of_range"
+            if not _whole_in(starting, MIN_STARTING_TIMEOUT, MAX_STARTING_TIMEOUT):
+                errors[CONF_STARTING_TIMEOUT] = "starting_timeout_out_of_range"
+            if not errors:
                 return self.async_create_entry(
                     data={
                         **options,
                         CONF_UPDATE_INTERVAL: int(interval),
                         CONF_CONSOLE_EVENTS: user_input[CONF_CONSOLE_EVENTS],
+                        CONF_STARTING_TIMEOUT: int(starting),
                     }
                 )
-            errors[CONF_UPDATE_INTERVAL] = "update_interval_out_of_range"
         shown = user_input or {
             CONF_UPDATE_INTERVAL: options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL),
             CONF_CONSOLE_EVENTS: options.get(CONF_CONSOLE_EVENTS, False),
+            CONF_STARTING_TIMEOUT: options.get(CONF_STARTING_TIMEOUT, DEFAULT_STARTING_TIMEOUT),
         }
         return self.async_show_form(
             step_id="panel",
@@ -93,6 +111,8 @@ class PterodactylOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "min": str(MIN_UPDATE_INTERVAL),
                 "max": str(MAX_UPDATE_INTERVAL),
+                "starting_min": str(MIN_STARTING_TIMEOUT),
+                "starting_max": str(MAX_STARTING_TIMEOUT),
             },
         )
 

@@ -3,7 +3,7 @@
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from .api import PowerSignal, ServerState, Utilization
 
@@ -63,6 +63,7 @@ def effect_of(signal: PowerSignal, current: Utilization | None) -> PowerEffect:
 class PowerAction:
     """One power action being followed."""
 
+    signal: PowerSignal
     effect: PowerEffect
     deadline: datetime
     uptime_before: float | None
@@ -78,12 +79,23 @@ class PowerAction:
         return restarted or utilization.state in self.effect.acknowledged_by
 
 
+class PowerWatcher(Protocol):
+    """Told of each power action: its signal sent, and whether it never took effect."""
+
+    def signal_sent(self, identifier: str, signal: PowerSignal, now: datetime) -> None:
+        """Note a signal just sent to a server."""
+
+    def power_timed_out(self, identifier: str, action: PowerAction, state: ServerState) -> None:
+        """Note an action the panel did not show settled in time, and the state it shows."""
+
+
 class PowerTracker:
     """The power actions being followed, at most one per server."""
 
-    def __init__(self, timeout: timedelta) -> None:
-        """Give up on an action after `timeout`."""
+    def __init__(self, timeout: timedelta, watcher: PowerWatcher) -> None:
+        """Give up on an action after `timeout`; tell `watcher` of each action and timeout."""
         self._timeout = timeout
+        self._watcher = watcher
         self._actions: dict[str, PowerAction] = {}
 
     @property
@@ -98,11 +110,13 @@ class PowerTracker:
         effect = effect_of(signal, current)
         uptime = current.uptime_seconds if current is not None else None
         action = PowerAction(
+            signal=signal,
             effect=effect,
             deadline=now + self._timeout,
             uptime_before=uptime if effect.proven_by_new_uptime else None,
         )
         self._actions[identifier] = action
+        self._watcher.signal_sent(identifier, signal, now)
         return action
 
     def apply(self, identifier: str, utilization: Utilization, now: datetime) -> Utilization:
@@ -112,6 +126,7 @@ class PowerTracker:
             return utilization
         if now >= action.deadline:
             del self._actions[identifier]
+            self._watcher.power_timed_out(identifier, action, utilization.state)
             return utilization
         if not action.acknowledged:
             if not action.is_acknowledged_by(utilization):

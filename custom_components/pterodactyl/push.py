@@ -49,6 +49,8 @@ class PushManager:
         client: PterodactylClient,
         sink: PushSink,
         console: ConsoleLine | None,
+        *,
+        health: ConsoleLine,
     ) -> None:
         """Prepare push for the entry; nothing connects until async_start()."""
         self._hass = hass
@@ -56,6 +58,8 @@ class PushManager:
         self._client = client
         self._sink = sink
         self._console = console
+        # Every console line goes there, console events or not: Wings tells crashes in them.
+        self._health = health
         self._sockets: dict[str, ServerSocket] = {}
         # Kept when a server's socket is replaced, so Pelican's 5 tokens a minute still hold.
         self._limiters: dict[str, TokenLimiter] = {}
@@ -128,7 +132,7 @@ class PushManager:
             identifier,
             on_state=partial(self._sink.push_state, identifier),
             on_stats=partial(self._sink.push_stats, identifier),
-            on_console=partial(self._console, identifier) if self._console else None,
+            on_console=partial(self._console_line, identifier),
             on_connection=partial(self._connection_changed, identifier),
             backoff=RECONNECT_BACKOFF,
             token_limiter=self._limiters.setdefault(identifier, TokenLimiter()),
@@ -139,6 +143,12 @@ class PushManager:
         # for Home Assistant's background tasks must not wait for it. async_stop() ends it, on
         # unload and when Home Assistant stops.
         socket.start()
+
+    def _console_line(self, identifier: str, line: str) -> None:
+        """Relay a console line to the health watch, and to `console` when it is given."""
+        self._health(identifier, line)
+        if self._console is not None:
+            self._console(identifier, line)
 
     def _connection_changed(self, identifier: str, state: ConnectionState) -> None:
         """Tell the sink; a refused Origin goes to Repairs too: only the user can fix it."""

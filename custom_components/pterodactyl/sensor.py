@@ -25,6 +25,7 @@ from .entity import (
     has_usage,
     not_legacy,
 )
+from .health_sensor import HEALTH_SENSORS, PterodactylCrashSensor
 from .models import ServerData, ServerStatus
 from .player_sensor import PLAYER_SENSORS, PterodactylPlayerSensor
 
@@ -194,6 +195,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every server, now and as servers appear."""
     async_add_server_entities(entry, async_add_entities, PterodactylSensorEntity, SENSORS)
+    async_add_server_entities(entry, async_add_entities, PterodactylCrashSensor, HEALTH_SENSORS)
     # Player sensors only for servers whose game can be asked: none that stay unavailable.
     async_add_server_entities(
         entry,

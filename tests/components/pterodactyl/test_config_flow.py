@@ -17,6 +17,7 @@ from custom_components.pterodactyl.api import PterodactylSSLError
 from custom_components.pterodactyl.const import (
     CONF_CONSOLE_EVENTS,
     CONF_GAME_QUERIES,
+    CONF_STARTING_TIMEOUT,
     CONF_UPDATE_INTERVAL,
     CONF_VERIFY_SSL,
     DOMAIN,
@@ -670,15 +671,21 @@ async def test_options_flow(hass: HomeAssistant, init_integration: MockConfigEnt
     assert {key: key.description for key in schema.schema} == {
         CONF_UPDATE_INTERVAL: {"suggested_value": 30},
         CONF_CONSOLE_EVENTS: {"suggested_value": False},
+        CONF_STARTING_TIMEOUT: {"suggested_value": 10},
     }
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: 60.0, CONF_CONSOLE_EVENTS: True}
+        result["flow_id"],
+        {CONF_UPDATE_INTERVAL: 60.0, CONF_CONSOLE_EVENTS: True, CONF_STARTING_TIMEOUT: 10},
     )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert init_integration.options == {CONF_UPDATE_INTERVAL: 60, CONF_CONSOLE_EVENTS: True}
+    assert init_integration.options == {
+        CONF_UPDATE_INTERVAL: 60,
+        CONF_CONSOLE_EVENTS: True,
+        CONF_STARTING_TIMEOUT: 10,
+    }
     assert init_integration.state is ConfigEntryState.LOADED
     assert init_integration.runtime_data.update_interval.total_seconds() == 60
 
@@ -695,11 +702,17 @@ async def test_options_flow_out_of_range(
     )
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: interval, CONF_CONSOLE_EVENTS: True}
+        result["flow_id"],
+        {CONF_UPDATE_INTERVAL: interval, CONF_CONSOLE_EVENTS: True, CONF_STARTING_TIMEOUT: 10},
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_UPDATE_INTERVAL: "update_interval_out_of_range"}
-    assert result["description_placeholders"] == {"min": "10", "max": "3600"}
+    assert result["description_placeholders"] == {
+        "min": "10",
+        "max": "3600",
+        "starting_min": "1",
+        "starting_max": "120",
+    }
     schema = result["data_schema"]
     assert schema is not None
     # What the user typed stays in the form, to be corrected.
@@ -709,10 +722,15 @@ async def test_options_flow_out_of_range(
     assert mock_config_entry.options == {}
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: 10, CONF_CONSOLE_EVENTS: True}
+        result["flow_id"],
+        {CONF_UPDATE_INTERVAL: 10, CONF_CONSOLE_EVENTS: True, CONF_STARTING_TIMEOUT: 10},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {CONF_UPDATE_INTERVAL: 10, CONF_CONSOLE_EVENTS: True}
+    assert mock_config_entry.options == {
+        CONF_UPDATE_INTERVAL: 10,
+        CONF_CONSOLE_EVENTS: True,
+        CONF_STARTING_TIMEOUT: 10,
+    }
 
 
 async def _game_query_form(

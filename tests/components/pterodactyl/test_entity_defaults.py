@@ -22,6 +22,7 @@ ENABLED_FOR_NEW_INSTALLS = {
     "players_online",
     "players_max",
     "empty_since",
+    "crashes_today",
 }
 
 
