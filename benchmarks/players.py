@@ -165,7 +165,7 @@ async def run(settings: PlayerSettings) -> PlayerResult:
                         if not await hass.config_entries.async_setup(entry.entry_id):
                             raise RuntimeError(f"set-up failed: {entry.state} {entry.reason}")
                         await hass.async_block_till_done()
-                await _measure(entry.runtime_data.players, settings, result)
+                await _measure(entry.runtime_data.extras.players, settings, result)
                 await hass.config_entries.async_unload(entry.entry_id)
             finally:
                 await hass.async_stop(force=True)

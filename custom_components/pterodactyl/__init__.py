@@ -57,7 +57,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PterodactylConfigEntry) 
         _async_adopt_unique_id(hass, entry, unique_id)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await coordinator.async_start_push()
-    coordinator.players.async_start()
+    coordinator.extras.start()
     return entry_method_result(True)
 
 

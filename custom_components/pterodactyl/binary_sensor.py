@@ -12,6 +12,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .backup_entities import BACKUP_RUNNING, BackupRunningBinarySensor
 from .coordinator import PterodactylConfigEntry
 from .entity import (
     PterodactylEntity,
@@ -63,6 +64,14 @@ async def async_setup_entry(
     """Add the binary sensors of every server, now and as servers appear."""
     async_add_server_entities(
         entry, async_add_entities, PterodactylBinarySensorEntity, BINARY_SENSORS
+    )
+    async_add_server_entities(
+        entry,
+        async_add_entities,
+        BackupRunningBinarySensor,
+        [BACKUP_RUNNING],
+        server_has=entry.runtime_data.extras.backups.has_backups,
+        rechecked_on=entry.runtime_data.extras.backups.add_discovery_listener,
     )
 
 

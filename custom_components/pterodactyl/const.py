@@ -49,6 +49,15 @@ PLAYER_QUERY_CONCURRENCY: Final = 32
 # The player names a sensor carries as an attribute, at most.
 MAX_PLAYER_NAMES: Final = 50
 
+# Backups and schedules (Pterodactyl 1.x and Pelican): each server's backups are read every
+# 10 minutes, and every minute while one of them runs and Wings does not push its end; its
+# schedules every 5 minutes. Both spread over their period, counted in the rate-limit budget.
+BACKUP_READ_INTERVAL: Final = timedelta(minutes=10)
+SCHEDULE_READ_INTERVAL: Final = timedelta(minutes=5)
+EVENT_BACKUP_COMPLETED: Final = "pterodactyl_backup_completed"
+# A server with more schedules than this gets their buttons disabled by default.
+MAX_ENABLED_SCHEDULE_BUTTONS: Final = 5
+
 # Health: crashes, starts that never finish, power actions that never take effect.
 EVENT_SERVER_CRASHED: Final = "pterodactyl_server_crashed"
 CONF_STARTING_TIMEOUT: Final = "starting_timeout"
@@ -67,6 +76,13 @@ ATTR_COMMAND: Final = "command"
 ATTR_SIGNAL: Final = "signal"
 SERVICE_SEND_COMMAND: Final = "send_command"
 SERVICE_SEND_POWER_SIGNAL: Final = "send_power_signal"
+SERVICE_CREATE_BACKUP: Final = "create_backup"
+SERVICE_RUN_SCHEDULE: Final = "run_schedule"
+ATTR_NAME: Final = "name"
+ATTR_IGNORED: Final = "ignored"
+ATTR_LOCKED: Final = "locked"
+ATTR_ROTATE: Final = "rotate"
+ATTR_SCHEDULE: Final = "schedule"
 
 # What a fixable repair issue's data holds: the config entry its fix flow reloads.
 ISSUE_DATA_ENTRY_ID: Final = "entry_id"

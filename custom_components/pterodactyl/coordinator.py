@@ -26,9 +26,7 @@ from .api import (
     Server,
     Utilization,
 )
-from .console import ConsoleEvents
 from .const import (
-    CONF_CONSOLE_EVENTS,
     CONF_UPDATE_INTERVAL,
     DEFAULT_UPDATE_INTERVAL,
     DOMAIN,
@@ -36,6 +34,7 @@ from .const import (
     LOGGER,
     POWER_ACTION_TIMEOUT,
 )
+from .extras import ServerExtras
 from .health import ServerHealth
 from .helpers import auth_failed_error, update_failed_error
 from .issues import (
@@ -46,8 +45,6 @@ from .issues import (
 )
 from .models import PterodactylData, ServerData, log_availability, panel_failure, server_data
 from .ownership import async_claim
-from .player_events import PlayerEvents
-from .players import PlayerTracker
 from .polling import PollPlanner
 from .power import PowerTracker
 from .push import PushManager
@@ -84,31 +81,23 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         self.health = ServerHealth(hass, config_entry, self.server_list)
         self.power = PowerTracker(POWER_ACTION_TIMEOUT, self.health)
         self.pushed = PushedState(hass.loop, self, self.power, self._push_connection)
-        self._console = (
-            ConsoleEvents(hass, config_entry.entry_id, self.server_list)
-            if config_entry.options.get(CONF_CONSOLE_EVENTS, False)
-            else None
-        )
-        self.players = PlayerTracker(
+        self.extras = ServerExtras(
             hass,
-            lambda: self.data.servers,
-            PlayerEvents(hass, config_entry.entry_id, self.server_list),
-            config_entry.options,
+            config_entry,
+            client,
+            server_list=self.server_list,
+            servers=lambda: self.data.servers if self.data is not None else {},
+            pushed=lambda identifier: self.push.is_live(identifier),  # noqa: PLW0108 (made below)
         )
         self.push = PushManager(
             hass,
             config_entry,
             client,
             self.pushed,
-            self._console_line if self._console else None,
+            self.extras.console_line if self.extras.wants_console else None,
+            backup_completed=self.extras.backups.backup_completed,
             health=self.health.console_line,
         )
-
-    def _console_line(self, identifier: str, line: str) -> None:
-        """Fire a console line as an event, and as a player's join or leave when it tells one."""
-        if self._console is not None:
-            self._console.line(identifier, line)
-        self.players.console_line(identifier, line)
 
     @override
     async def _async_setup(self) -> None:
@@ -136,8 +125,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         await self._async_stop_push()
 
     async def _async_stop_push(self, event: Event | None = None) -> None:
-        """Close every websocket and drop the writes still waiting; stop the player queries."""
-        self.players.async_stop()
+        """Close every websocket and drop the writes still waiting; stop the background reads."""
+        self.extras.stop()
         await self.push.async_stop()
         self.pushed.clear()
 
@@ -162,7 +151,8 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             limit = self.client.rate_limit.limit
             if self.client.flavor is PanelFlavor.LEGACY:
                 limit = LEGACY_USAGE_RATE_LIMIT
-            self.planner.fit(limit, sum(not self.push.is_live(i) for i in self.server_list.servers))
+            polled = sum(not self.push.is_live(i) for i in self.server_list.servers)
+            self.planner.fit(limit, polled, reserved=self.extras.reads_per_minute())
             results = await self.client.get_utilizations(
                 self.planner.due(
                     self.server_list.servers,
@@ -215,9 +205,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             self.power.end(identifier)
             self.planner.forget(identifier)
             self.pushed.forget(identifier)
-            if self._console is not None:
-                self._console.forget(identifier)
-            self.players.forget(identifier)
+            self.extras.forget(identifier)
             self.health.forget(identifier)
             if device := registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id):
                 LOGGER.info("Server %s is no longer this entry's; removing its device", identifier)

@@ -10,11 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN
-from .coordinator import PterodactylConfigEntry
-from .health import ServerHealth
+from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .models import ServerData
-from .players import PlayerTracker
-from .push import PushManager
 
 # The key opens the account; the URL, title and unique ID name the panel's host and account,
 # and the account's names and e-mail identify a person, a game server's host says where it is
@@ -78,12 +75,12 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
                 # The interval between full polls that the panel's rate limit allows.
                 "effective_update_interval": coordinator.planner.effective_interval.total_seconds(),
                 "requests_per_minute_budget": coordinator.planner.budget,
+                # Backup and schedule reads, taken from the panel's limit before polls.
+                "work_reads_per_minute": coordinator.extras.reads_per_minute(),
             },
             "account": asdict(coordinator.data.account),
             "servers": {
-                identifier: _server_diagnostics(
-                    servers[identifier], coordinator.push, coordinator.players, coordinator.health
-                )
+                identifier: _server_diagnostics(servers[identifier], coordinator)
                 for identifier in sorted(identifiers & servers.keys())
             },
         },
@@ -91,12 +88,12 @@ def _diagnostics(entry: PterodactylConfigEntry, identifiers: AbstractSet[str]) -
     )
 
 
-def _server_diagnostics(
-    data: ServerData, push: PushManager, players: PlayerTracker, health: ServerHealth
-) -> dict[str, Any]:
-    """Return one server's listing, status, usage, limits, push state, player query, health."""
+def _server_diagnostics(data: ServerData, coordinator: PterodactylCoordinator) -> dict[str, Any]:
+    """Return one server's listing, status, usage, limits, push, players, work and health."""
     identifier = data.server.identifier
-    known = players.players_of(identifier)
+    push, health, extras = coordinator.push, coordinator.health, coordinator.extras
+    known = extras.players.players_of(identifier)
+    backups = extras.backups.backups_of(identifier)
     return {
         "status": data.status,
         # No socket: a 0.7 panel, which has none, or push not started yet.
@@ -107,6 +104,16 @@ def _server_diagnostics(
             "answering": known.players is not None,
             "online": known.players.online if known.players else None,
             "max": known.players.max if known.players else None,
+        },
+        "backups": {
+            "readable": identifier not in extras.backups.denied,
+            "read": backups.backups is not None,
+            "kept": len(backups.kept),
+            "running": backups.running,
+        },
+        "schedules": {
+            "readable": identifier not in extras.schedules.denied,
+            "listed": len(extras.schedules.by_server.get(identifier, ())),
         },
         # Crashes today, since when it starts, and the repair issues it has open.
         "health": health.diagnostics(identifier),

@@ -110,10 +110,12 @@ def async_add_server_entities[D: PterodactylEntityDescription](
     descriptions: Iterable[D],
     *,
     server_has: Callable[[str], bool] = always,
+    rechecked_on: Callable[[Callable[[], None]], Callable[[], None]] | None = None,
 ) -> None:
     """Add each server's entities now, and those of servers that appear on the panel later.
 
-    `server_has` tells which servers have these entities at all (all by default).
+    `server_has` tells which servers have these entities at all (all by default); a server
+    it refuses is asked again at each update, and when `rechecked_on` calls back.
     """
     coordinator = entry.runtime_data
     exist = [d for d in descriptions if d.exists_fn(coordinator.client.flavor)]
@@ -137,3 +139,5 @@ def async_add_server_entities[D: PterodactylEntityDescription](
 
     add_new_servers()
     entry.async_on_unload(coordinator.async_add_listener(add_new_servers))
+    if rechecked_on is not None:
+        entry.async_on_unload(rechecked_on(add_new_servers))

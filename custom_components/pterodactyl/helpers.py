@@ -1,6 +1,6 @@
 """The panel client on Home Assistant's terms: its shared session and translated exceptions."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from homeassistant.core import HomeAssistant
@@ -16,6 +16,8 @@ from .api import (
     ConflictReason,
     PterodactylApplicationKeyError,
     PterodactylAuthenticationError,
+    PterodactylBackupLimitError,
+    PterodactylBackupThrottledError,
     PterodactylClient,
     PterodactylConflictError,
     PterodactylConnectionError,
@@ -36,6 +38,8 @@ _USER_MISTAKES = (
     PterodactylServerOfflineError,
     PterodactylConflictError,
     PterodactylForbiddenError,
+    PterodactylBackupLimitError,
+    PterodactylBackupThrottledError,
 )
 _CONFLICT_KEYS = {
     ConflictReason.SUSPENDED: "server_suspended",
@@ -62,6 +66,10 @@ def error_translation_key(err: PterodactylError) -> str:
             return _CONFLICT_KEYS[err.reason]
         case PterodactylForbiddenError():
             return "missing_permission"
+        case PterodactylBackupLimitError():
+            return "backup_limit"
+        case PterodactylBackupThrottledError():
+            return "backup_throttled"
         case PterodactylNotFoundError():
             return "server_not_found"
         case PterodactylRateLimitError():
@@ -136,11 +144,12 @@ def update_failed_error(err: PterodactylError) -> UpdateFailed:
 
 
 @contextmanager
-def translate_action_errors(server: str) -> Iterator[None]:
+def translate_action_errors(server: str, extra: Mapping[str, str] | None = None) -> Iterator[None]:
     """Raise a panel error met while acting on a server as a translated error.
 
-    What the user can change (the server's state, the account's permissions) is a
-    ServiceValidationError, which Home Assistant does not log as a failure of its own.
+    What the user can change (the server's state, the account's permissions, a full server)
+    is a ServiceValidationError, which Home Assistant does not log as a failure of its own.
+    `extra` adds placeholders the action's messages use.
     """
     try:
         yield
@@ -149,5 +158,5 @@ def translate_action_errors(server: str) -> Iterator[None]:
         raise error(
             translation_domain=DOMAIN,
             translation_key=error_translation_key(err),
-            translation_placeholders=_placeholders(err, server),
+            translation_placeholders=_placeholders(err, server) | dict(extra or {}),
         ) from err

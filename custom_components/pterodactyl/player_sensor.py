@@ -74,7 +74,7 @@ class PterodactylPlayerSensor(PterodactylEntity, RestoreSensor):
     ) -> None:
         """Attach the sensor to its server's device and players."""
         super().__init__(coordinator, identifier, description)
-        self._tracker = coordinator.players
+        self._tracker = coordinator.extras.players
 
     @override
     async def async_added_to_hass(self) -> None:

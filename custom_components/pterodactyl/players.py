@@ -45,6 +45,8 @@ class ServerPlayers:
     empty_since: datetime | None = None
     # Whether this run of the server began while it was watched: nobody was on before its start.
     watched_from_start: bool = False
+    # When the run that `empty_since` belongs to started: a restart between rounds is a new run.
+    run_started_at: datetime | None = None
     # Said once in the log until the game answers again, so a broken game does not flood it.
     complained: bool = False
 
@@ -77,6 +79,7 @@ class PlayerTracker:
         self._listeners = ServerListeners()
         self._restored: dict[str, datetime] = {}
         self._unsubscribe: CALLBACK_TYPE | None = None
+        self._round_running = False
         self.by_server: dict[str, ServerPlayers] = {}
 
     def add_listener(self, identifier: str, listener: Callable[[], None]) -> Callable[[], None]:
@@ -117,12 +120,23 @@ class PlayerTracker:
 
     async def async_round(self) -> None:
         """Ask every running game server for its players; forget those of the others."""
+        if self._round_running:
+            return  # a round of many silent games can outlast the interval: never two at once
+        self._round_running = True
+        try:
+            await self._async_round_now()
+        finally:
+            self._round_running = False
+
+    async def _async_round_now(self) -> None:
+        """Run one round."""
         targets: dict[str, QueryTarget] = {}
         for identifier, data in self._servers().items():
             state = self.by_server.setdefault(identifier, ServerPlayers())
             state.target = query_target(data, self._settings.get(data.server.uuid, {}))
             if data.status is ServerStatus.RUNNING and state.target is not None:
                 targets[identifier] = state.target
+                self._new_run(identifier, state, data.started_at)
             else:
                 self.server_stopped(identifier)
         limit = asyncio.Semaphore(PLAYER_QUERY_CONCURRENCY)
@@ -132,6 +146,18 @@ class PlayerTracker:
                 await self._async_query(identifier, target)
 
         await asyncio.gather(*(ask(identifier, target) for identifier, target in targets.items()))
+
+    def _new_run(self, identifier: str, state: ServerPlayers, started_at: datetime | None) -> None:
+        """Start afresh when the server restarted since the last round (between two rounds)."""
+        restarted = (
+            started_at is not None
+            and state.run_started_at is not None
+            and started_at != state.run_started_at
+        )
+        if started_at is not None:
+            state.run_started_at = started_at
+        if restarted:
+            self.server_stopped(identifier)
 
     async def _async_query(self, identifier: str, target: QueryTarget) -> None:
         """Ask one game server; an answer or a failure updates its entities."""

@@ -41,10 +41,14 @@ class PollPlanner:
         # When each server's usage was last read (loop time): the budget reads the oldest first.
         self._read_at: dict[str, float] = {}
 
-    def fit(self, limit: int | None, polled: int) -> None:
-        """Lengthen the interval so that full polls of `polled` servers fit the panel's limit."""
+    def fit(self, limit: int | None, polled: int, *, reserved: int = 0) -> None:
+        """Lengthen the interval so that full polls of `polled` servers fit the panel's limit.
+
+        `reserved` requests a minute go to other reads first (backups, schedules).
+        """
         if limit is None:
             return
+        panel_limit, limit = limit, max(1, limit - reserved)
         self.budget = max(_MIN_READS, math.floor(limit * RATE_LIMIT_SHARE))
         self.headroom = max(_MIN_READS, limit - self.budget)
         interval = self.regular_interval
@@ -55,7 +59,7 @@ class PollPlanner:
                 "Polling %d servers every %d s to stay within the panel's %d requests a minute",
                 polled,
                 interval.total_seconds(),
-                limit,
+                panel_limit,
             )
         self.effective_interval = interval
 

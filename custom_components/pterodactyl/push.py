@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from .api import (
     Backoff,
+    BackupCompleted,
     ConnectionState,
     PterodactylClient,
     ServerSocket,
@@ -50,6 +51,7 @@ class PushManager:
         sink: PushSink,
         console: ConsoleLine | None,
         *,
+        backup_completed: Callable[[str, BackupCompleted], None] | None = None,
         health: ConsoleLine,
     ) -> None:
         """Prepare push for the entry; nothing connects until async_start()."""
@@ -60,6 +62,7 @@ class PushManager:
         self._console = console
         # Every console line goes there, console events or not: Wings tells crashes in them.
         self._health = health
+        self._backup_completed = backup_completed
         self._sockets: dict[str, ServerSocket] = {}
         # Kept when a server's socket is replaced, so Pelican's 5 tokens a minute still hold.
         self._limiters: dict[str, TokenLimiter] = {}
@@ -133,6 +136,9 @@ class PushManager:
             on_state=partial(self._sink.push_state, identifier),
             on_stats=partial(self._sink.push_stats, identifier),
             on_console=partial(self._console_line, identifier),
+            on_backup=(
+                partial(self._backup_completed, identifier) if self._backup_completed else None
+            ),
             on_connection=partial(self._connection_changed, identifier),
             backoff=RECONNECT_BACKOFF,
             token_limiter=self._limiters.setdefault(identifier, TokenLimiter()),

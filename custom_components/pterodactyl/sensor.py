@@ -11,12 +11,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfRatio
+from homeassistant.const import EntityCategory, Platform, UnitOfInformation, UnitOfRatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import Utilization
+from .backup_entities import BACKUP_SENSORS, BackupSensor
 from .coordinator import PterodactylConfigEntry
 from .entity import (
     PterodactylEntity,
@@ -28,6 +29,7 @@ from .entity import (
 from .health_sensor import HEALTH_SENSORS, PterodactylCrashSensor
 from .models import ServerData, ServerStatus
 from .player_sensor import PLAYER_SENSORS, PterodactylPlayerSensor
+from .schedule_entities import async_add_schedule_entities, schedule_next_run_sensor
 
 # The coordinator fetches everything; entities only read its data.
 PARALLEL_UPDATES = 0
@@ -202,7 +204,19 @@ async def async_setup_entry(
         async_add_entities,
         PterodactylPlayerSensor,
         PLAYER_SENSORS,
-        server_has=entry.runtime_data.players.has_query,
+        server_has=entry.runtime_data.extras.players.has_query,
+    )
+    # Backup sensors for servers whose backups this account may read (not on 0.7).
+    async_add_server_entities(
+        entry,
+        async_add_entities,
+        BackupSensor,
+        BACKUP_SENSORS,
+        server_has=entry.runtime_data.extras.backups.has_backups,
+        rechecked_on=entry.runtime_data.extras.backups.add_discovery_listener,
+    )
+    async_add_schedule_entities(
+        entry, async_add_entities, schedule_next_run_sensor, Platform.SENSOR
     )
 
 

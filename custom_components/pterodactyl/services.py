@@ -1,4 +1,4 @@
-"""Actions: send a console command or a power signal to every server a target covers."""
+"""Actions on every server a target covers: commands, power, backups and schedules."""
 
 import asyncio
 from collections.abc import Callable, Coroutine
@@ -20,8 +20,15 @@ import probatio
 from .api import PowerSignal
 from .const import (
     ATTR_COMMAND,
+    ATTR_IGNORED,
+    ATTR_LOCKED,
+    ATTR_NAME,
+    ATTR_ROTATE,
+    ATTR_SCHEDULE,
     ATTR_SIGNAL,
     DOMAIN,
+    SERVICE_CREATE_BACKUP,
+    SERVICE_RUN_SCHEDULE,
     SERVICE_SEND_COMMAND,
     SERVICE_SEND_POWER_SIGNAL,
 )
@@ -63,6 +70,42 @@ def async_setup_services(hass: HomeAssistant) -> None:
         entity_domain=Platform.SWITCH,
         schema={probatio.Required(ATTR_SIGNAL): probatio.Coerce(PowerSignal)},
         func=partial(_act_on_each, _send_power_signal),
+    )
+    service.async_register_batched_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_CREATE_BACKUP,
+        entity_domain=Platform.SWITCH,
+        schema={
+            probatio.Optional(ATTR_NAME): probatio.All(cv.string, probatio.Length(max=191)),
+            probatio.Optional(ATTR_IGNORED): cv.string,
+            probatio.Optional(ATTR_LOCKED, default=False): cv.boolean,
+            probatio.Optional(ATTR_ROTATE, default=False): cv.boolean,
+        },
+        func=partial(_act_on_each, _create_backup),
+    )
+    service.async_register_batched_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_RUN_SCHEDULE,
+        entity_domain=Platform.SWITCH,
+        schema={probatio.Required(ATTR_SCHEDULE): probatio.All(cv.string, probatio.Strip)},
+        func=partial(_act_on_each, _run_schedule),
+    )
+
+
+async def _run_schedule(switch: PterodactylPowerSwitch, call: ServiceCall) -> None:
+    """Run a schedule of one server now."""
+    await switch.async_run_schedule(call.data[ATTR_SCHEDULE])
+
+
+async def _create_backup(switch: PterodactylPowerSwitch, call: ServiceCall) -> None:
+    """Start a backup of one server."""
+    await switch.async_create_backup(
+        name=call.data.get(ATTR_NAME),
+        ignored=call.data.get(ATTR_IGNORED),
+        locked=call.data[ATTR_LOCKED],
+        rotate=call.data[ATTR_ROTATE],
     )
 
 

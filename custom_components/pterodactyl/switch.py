@@ -5,9 +5,11 @@ from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PowerSignal
+from .const import DOMAIN
 from .coordinator import PterodactylConfigEntry
 from .entity import (
     PterodactylEntity,
@@ -17,6 +19,7 @@ from .entity import (
 )
 from .helpers import translate_action_errors
 from .models import ServerStatus
+from .schedules import ScheduleNotFoundError
 
 # One power request at a time: the panel answers each quickly, and a burst only hits its limit.
 PARALLEL_UPDATES = 1
@@ -75,6 +78,36 @@ class PterodactylPowerSwitch(PterodactylEntity, SwitchEntity):
         """Send a power signal (the send_power_signal action)."""
         with translate_action_errors(self.server_name):
             await self.coordinator.async_send_power_signal(self.identifier, signal)
+
+    async def async_create_backup(
+        self, *, name: str | None, ignored: str | None, locked: bool, rotate: bool
+    ) -> None:
+        """Start a backup (the create_backup action)."""
+        with translate_action_errors(self.server_name, self._backup_limit):
+            await self.coordinator.extras.backups.async_create(
+                self.identifier, name=name, ignored=ignored, locked=locked, rotate=rotate
+            )
+
+    async def async_run_schedule(self, wanted: str) -> None:
+        """Run the server's schedule of that name or id now (the run_schedule action)."""
+        tracker = self.coordinator.extras.schedules
+        with translate_action_errors(self.server_name):
+            if self.identifier not in tracker.by_server:
+                await tracker.async_read(self.identifier)
+            try:
+                schedule = tracker.find(self.identifier, wanted)
+            except ScheduleNotFoundError as err:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="schedule_not_found",
+                    translation_placeholders={"server": self.server_name, "schedule": wanted},
+                ) from err
+            await tracker.async_run(self.identifier, schedule)
+
+    @property
+    def _backup_limit(self) -> dict[str, str]:
+        """Return the server's backup limit, for the message of a full server."""
+        return {"limit": str(self.server_data.server.backup_limit)}
 
     async def async_send_command(self, command: str) -> None:
         """Send a console command (the send_command action)."""

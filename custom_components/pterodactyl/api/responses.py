@@ -66,9 +66,13 @@ def int_or_none(value: str | None) -> int | None:
         return None
 
 
+ACCEPTED: Final = 202
+
+
 def decode(raw: bytes, content_type: str, status: int) -> dict[str, Any] | None:
     """Decode a JSON object body; None for an empty body or an unreadable error body."""
-    if not raw.strip():
+    if not raw.strip() or status == ACCEPTED:
+        # 202 only queues work (a schedule run); the panel's `[]` with it says nothing.
         return None
     problem: str | None = None
     payload: Any = None

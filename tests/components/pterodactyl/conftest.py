@@ -104,6 +104,29 @@ def _player_queries(panel_games: bool) -> Generator[None]:
 
 
 @pytest.fixture
+def work_reads() -> bool:
+    """Return whether the integration reads backups and schedules (tests of them turn it on).
+
+    Off, the seeded fleet's backups and schedules give no entities, so that the tests of
+    everything else count the entities and requests they are about.
+    """
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _work_reads(work_reads: bool) -> Generator[None]:
+    """Read no backups or schedules unless the test is about them."""
+    if work_reads:
+        yield
+        return
+    with (
+        patch("custom_components.pterodactyl.backups.BackupTracker.async_start"),
+        patch("custom_components.pterodactyl.schedules.ScheduleTracker.async_start"),
+    ):
+        yield
+
+
+@pytest.fixture
 async def simulator(
     socket_enabled: None,
     *,

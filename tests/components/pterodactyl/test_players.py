@@ -1,5 +1,6 @@
 """Players: each running game server asked with its own protocol, over loopback, for who is on."""
 
+from dataclasses import replace
 from datetime import timedelta
 import logging
 from typing import Any
@@ -25,12 +26,14 @@ from custom_components.pterodactyl.const import (
     PLAYER_QUERY_INTERVAL,
 )
 from simulator import PanelSimulator, PowerState, SimServer
+from simulator.clock import ManualClock
 from simulator.games import Behaviour
 
 from .common import (
     CREATIVE,
     SURVIVAL,
     VALHEIM,
+    coordinator_of,
     entity_id_of,
     has_sockets,
     push_settled,
@@ -336,3 +339,31 @@ async def test_options_choose_the_protocol_and_address(
     assert players_state(hass, terraria).state == "1"
     assert entity_id_of(hass, "sensor", survival, "players_online") is None
     assert simulator.game(survival.identifier).requests == 0
+
+
+async def test_a_restart_between_rounds_is_a_new_run(
+    hass: HomeAssistant,
+    panel_clock: ManualClock,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A server restarted between two rounds is empty since its new start, not its old one."""
+    survival = server_at(simulator, SURVIVAL)
+    await query_round(hass)
+    assert state_of(hass, "sensor", survival, "empty_since") != "unknown"
+
+    panel_clock.advance(600)
+    tracker = coordinator_of(init_integration).extras.players
+    data = coordinator_of(init_integration).data.servers[survival.identifier]
+    restarted = data.started_at + timedelta(minutes=10) if data.started_at else None
+    coordinator_of(init_integration).write_server_data(
+        survival.identifier, replace(data, started_at=restarted)
+    )
+    await query_round(hass)
+
+    # Nobody can have been on before the new start: empty since then.
+    assert restarted is not None
+    assert state_of(hass, "sensor", survival, "empty_since") == restarted.isoformat(
+        timespec="seconds"
+    )
+    assert tracker.players_of(survival.identifier).run_started_at == restarted

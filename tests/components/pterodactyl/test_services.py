@@ -481,7 +481,7 @@ async def test_actions_are_described_translated_and_iconed() -> None:
     """services.yaml, both translations and icons.json agree on every action, field and option."""
     services = yaml.safe_load((INTEGRATION / "services.yaml").read_text("utf-8"))
     icons = json.loads((INTEGRATION / "icons.json").read_text("utf-8"))
-    assert set(services) == {"send_command", "send_power_signal"}
+    assert set(services) == {"send_command", "send_power_signal", "create_backup", "run_schedule"}
     for language in ("en", "zh-Hans"):
         strings = json.loads((INTEGRATION / "translations" / f"{language}.json").read_text("utf-8"))
         assert strings["services"].keys() == services.keys()

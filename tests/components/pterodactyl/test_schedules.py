@@ -1,0 +1,139 @@
+"""Schedules: a button each, the run_schedule action, next runs, schedules coming and going."""
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pterodactyl.const import DOMAIN
+from simulator import PanelSimulator, SimServer
+
+from .common import CREATIVE, SURVIVAL, entity_id_of, poll, server_at, settle
+
+pytestmark = pytest.mark.parametrize("work_reads", [True])
+
+
+def button_of(hass: HomeAssistant, server: SimServer, schedule_id: int) -> str | None:
+    """Return the entity ID of a schedule's button, None when there is none."""
+    return entity_id_of(hass, "button", server, f"schedule_{schedule_id}")
+
+
+@pytest.mark.parametrize("panel_flavor", ["v1", "pelican"])
+async def test_a_button_runs_its_schedule(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Each schedule has a button named after it; pressing it runs the schedule, active or not."""
+    survival = server_at(simulator, SURVIVAL)
+    nightly, weekly = simulator.schedules_of(survival.identifier)
+    entity_id = button_of(hass, survival, weekly.id)
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Survival Run Weekly restart"
+    assert button_of(hass, survival, nightly.id) is not None
+
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    # Its first task, a console warning, runs within the panel's answer.
+    assert survival.commands == ["say Restarting in 5 minutes"]
+
+
+async def test_run_schedule_by_name(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The action finds the schedule by its name in any case; an unknown name is the user's."""
+    survival = server_at(simulator, SURVIVAL)
+    switch = entity_id_of(hass, "switch", survival, "power")
+    await hass.services.async_call(
+        DOMAIN,
+        "run_schedule",
+        {ATTR_ENTITY_ID: switch, "schedule": "weekly RESTART"},
+        blocking=True,
+    )
+    assert "say Restarting in 5 minutes" in survival.commands
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "run_schedule", {ATTR_ENTITY_ID: switch, "schedule": "Daily"}, blocking=True
+        )
+    assert raised.value.translation_key == "schedule_not_found"
+    assert str(raised.value) == "Survival has no schedule named Daily"
+
+
+async def test_schedules_come_and_go(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A schedule made on the panel gets its button at the next read; a deleted one loses it."""
+    creative = server_at(simulator, CREATIVE)
+    (announcement,) = simulator.schedules_of(creative.identifier)
+    added = simulator.add_schedule(creative.identifier, "Hourly save", "0 * * * *")
+    simulator.delete_schedule(creative.identifier, announcement.id)
+
+    await poll(hass, freezer, seconds=6 * 60)
+
+    assert button_of(hass, creative, added.id) is not None
+    assert button_of(hass, creative, announcement.id) is None
+
+
+async def test_many_schedules_wait_to_be_enabled(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A server with more than 5 schedules gets their buttons disabled; next runs always are."""
+    creative = server_at(simulator, CREATIVE)
+    for number in range(5):
+        simulator.add_schedule(creative.identifier, f"Task {number}")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+
+    schedules = simulator.schedules_of(creative.identifier)
+    assert len(schedules) == 6
+    for schedule in schedules:
+        button = entity_registry.async_get(button_of(hass, creative, schedule.id) or "")
+        assert button is not None
+        assert button.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        next_run = entity_id_of(hass, "sensor", creative, f"schedule_{schedule.id}_next_run")
+        sensor = entity_registry.async_get(next_run or "")
+        assert sensor is not None
+        assert sensor.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_next_run_of_active_schedules(
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
+) -> None:
+    """The next run of an active schedule, as the panel computes it; unknown for an inactive one."""
+    survival = server_at(simulator, SURVIVAL)
+    nightly, weekly = simulator.schedules_of(survival.identifier)
+    state = hass.states.get(
+        entity_id_of(hass, "sensor", survival, f"schedule_{nightly.id}_next_run") or ""
+    )
+    assert state is not None
+    assert state.state.endswith("04:00:00+00:00")
+    assert state.attributes["friendly_name"] == "Survival Nightly backup next run"
+    inactive = entity_id_of(hass, "sensor", survival, f"schedule_{weekly.id}_next_run")
+    assert hass.states.get(inactive or "").state == "unknown"
+
+
+async def test_a_subuser_without_schedule_read_gets_no_schedule_entities(
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The panel refuses the read: no buttons, and the action finds no schedule."""
+    survival = simulator.make_subuser(server_at(simulator, SURVIVAL).identifier, ["control.*"])
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+
+    for schedule in simulator.schedules_of(survival.identifier):
+        assert button_of(hass, survival, schedule.id) is None
