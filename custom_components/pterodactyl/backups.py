@@ -1,18 +1,14 @@
 """Each server's backups: read every 10 minutes, followed while one runs, announced when done."""
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api import (
     Backup,
     BackupCompleted,
-    PanelFlavor,
     PterodactylBackupLimitError,
     PterodactylClient,
     PterodactylError,
@@ -22,8 +18,8 @@ from .console import server_event_data
 from .const import BACKUP_READ_INTERVAL, EVENT_BACKUP_COMPLETED, LOGGER
 from .models import ServerData
 from .pushed import ServerListeners
+from .reader import StaggeredReader
 from .servers import ServerList
-from .staggered import TICK, StaggeredReads, allowance
 
 
 @dataclass(slots=True)
@@ -51,7 +47,7 @@ class ServerBackups:
         return max(good, key=lambda backup: backup.completed_at or backup.created_at, default=None)
 
 
-class BackupTracker:
+class BackupTracker(StaggeredReader):
     """Keeps every server's backups, within the rate limit; starts backups for the actions."""
 
     def __init__(
@@ -65,18 +61,12 @@ class BackupTracker:
         pushed: Callable[[str], bool],
     ) -> None:
         """Read through `client` the backups of the servers `servers` returns."""
-        self._hass = hass
+        super().__init__(hass, client, servers, BACKUP_READ_INTERVAL)
         self._entry_id = entry_id
-        self._client = client
         self._server_list = server_list
-        self._servers = servers
         self._pushed = pushed
-        self._reads = StaggeredReads(BACKUP_READ_INTERVAL)
         self._listeners = ServerListeners()
         self._discovery: list[Callable[[], None]] = []
-        self._unsubscribe: CALLBACK_TYPE | None = None
-        # Servers whose backups this account may not read (no backup.read): no entities.
-        self.denied: set[str] = set()
         self.by_server: dict[str, ServerBackups] = {}
 
     def add_listener(self, identifier: str, listener: Callable[[], None]) -> Callable[[], None]:
@@ -96,44 +86,7 @@ class BackupTracker:
         """Return what is known of a server's backups."""
         return self.by_server.get(identifier) or ServerBackups()
 
-    def reads_per_minute(self) -> int:
-        """Return the reads a minute the regular reads take, for the rate-limit budget."""
-        if self._unsubscribe is None:
-            return 0  # not reading: 0.7, or not started
-        return self._reads.per_minute(len(self._readable()))
-
-    @callback
-    def async_start(self) -> None:
-        """Read now, then every minute what is due (nothing on 0.7, which has no backups)."""
-        if self._client.flavor is PanelFlavor.LEGACY:
-            return
-        self._unsubscribe = async_track_time_interval(
-            self._hass, self._async_tick, TICK, cancel_on_shutdown=True
-        )
-        self._hass.async_create_background_task(self.async_tick(), "pterodactyl backups")
-
-    @callback
-    def async_stop(self) -> None:
-        """Stop reading."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
-    async def _async_tick(self, _: datetime) -> None:
-        """Read on the timer."""
-        await self.async_tick()
-
-    async def async_tick(self) -> None:
-        """Read the servers due, and those with a running backup Wings does not push."""
-        due = set(
-            self._reads.due(
-                self._readable(), dt_util.utcnow().timestamp(), allowance(self._client.rate_limit)
-            )
-        )
-        due.update(self._followed())
-        await asyncio.gather(*(self.async_read(identifier) for identifier in due))
-
-    def _followed(self) -> list[str]:
+    def _urgent(self) -> list[str]:
         """Return the servers with a running backup whose end Wings will not push."""
         return [
             identifier
@@ -154,7 +107,7 @@ class BackupTracker:
 
         `completed` is a backup Wings said ended, announced after this read names it.
         """
-        self._reads.record(identifier, dt_util.utcnow().timestamp())
+        self._record(identifier)
         try:
             backups = await self._client.work.list_backups(identifier)
         except PterodactylForbiddenError:
@@ -240,9 +193,8 @@ class BackupTracker:
 
     def forget(self, identifier: str) -> None:
         """Forget a server the panel no longer lists."""
+        super().forget(identifier)
         self.by_server.pop(identifier, None)
-        self.denied.discard(identifier)
-        self._reads.forget(identifier)
 
     def _announce_completed(self, identifier: str, completed: BackupCompleted) -> None:
         """Announce a backup Wings said ended."""

@@ -1,30 +1,20 @@
 """Each server's schedules: read every 5 minutes, spread over them; run on demand."""
 
-import asyncio
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.util import dt as dt_util
+from homeassistant.core import HomeAssistant
 
-from .api import (
-    PanelFlavor,
-    PterodactylClient,
-    PterodactylError,
-    PterodactylForbiddenError,
-    Schedule,
-)
+from .api import PterodactylClient, PterodactylError, PterodactylForbiddenError, Schedule
 from .const import LOGGER, SCHEDULE_READ_INTERVAL
 from .models import ServerData
-from .staggered import TICK, StaggeredReads, allowance
+from .reader import StaggeredReader
 
 
 class ScheduleNotFoundError(LookupError):
     """A server has no schedule of the name or id asked for."""
 
 
-class ScheduleTracker:
+class ScheduleTracker(StaggeredReader):
     """Keeps every server's schedules, within the rate limit; runs them for the actions."""
 
     def __init__(
@@ -34,14 +24,8 @@ class ScheduleTracker:
         servers: Callable[[], Mapping[str, ServerData]],
     ) -> None:
         """Read through `client` the schedules of the servers `servers` returns."""
-        self._hass = hass
-        self._client = client
-        self._servers = servers
-        self._reads = StaggeredReads(SCHEDULE_READ_INTERVAL)
+        super().__init__(hass, client, servers, SCHEDULE_READ_INTERVAL)
         self._changed: list[Callable[[], None]] = []
-        self._unsubscribe: CALLBACK_TYPE | None = None
-        # Servers whose schedules this account may not read (no schedule.read): no entities.
-        self.denied: set[str] = set()
         self.by_server: dict[str, list[Schedule]] = {}
 
     def add_change_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -49,47 +33,13 @@ class ScheduleTracker:
         self._changed.append(listener)
         return lambda: self._changed.remove(listener)
 
-    def reads_per_minute(self) -> int:
-        """Return the reads a minute the regular reads take, for the rate-limit budget."""
-        if self._unsubscribe is None:
-            return 0  # not reading: 0.7, or not started
-        return self._reads.per_minute(len(self._readable()))
-
-    @callback
-    def async_start(self) -> None:
-        """Read now, then every minute what is due (nothing on 0.7, which has no schedules)."""
-        if self._client.flavor is PanelFlavor.LEGACY:
-            return
-        self._unsubscribe = async_track_time_interval(
-            self._hass, self._async_tick, TICK, cancel_on_shutdown=True
-        )
-        self._hass.async_create_background_task(self.async_tick(), "pterodactyl schedules")
-
-    @callback
-    def async_stop(self) -> None:
-        """Stop reading."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
-    async def _async_tick(self, _: datetime) -> None:
-        """Read on the timer."""
-        await self.async_tick()
-
-    async def async_tick(self) -> None:
-        """Read the servers due."""
-        due = self._reads.due(
-            self._readable(), dt_util.utcnow().timestamp(), allowance(self._client.rate_limit)
-        )
-        await asyncio.gather(*(self.async_read(identifier) for identifier in due))
-
     def _readable(self) -> list[str]:
         """Return the servers whose schedules may be read."""
         return [identifier for identifier in self._servers() if identifier not in self.denied]
 
     async def async_read(self, identifier: str) -> None:
         """Read a server's schedules; tell the listeners when they changed."""
-        self._reads.record(identifier, dt_util.utcnow().timestamp())
+        self._record(identifier)
         try:
             schedules = await self._client.work.list_schedules(identifier)
         except PterodactylForbiddenError:
@@ -125,6 +75,5 @@ class ScheduleTracker:
 
     def forget(self, identifier: str) -> None:
         """Forget a server the panel no longer lists."""
+        super().forget(identifier)
         self.by_server.pop(identifier, None)
-        self.denied.discard(identifier)
-        self._reads.forget(identifier)
