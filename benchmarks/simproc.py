@@ -61,7 +61,15 @@ def _kind(path: str) -> str:
     if path == "/api/client/account":
         return "account"
     tail = path.rsplit("/", 1)[-1]
-    if tail in {"resources", "utilization", "power", "command", "websocket"}:
+    if tail in {
+        "resources",
+        "utilization",
+        "power",
+        "command",
+        "websocket",
+        "backups",
+        "schedules",
+    }:
         return tail
     return "server"
 

@@ -45,8 +45,8 @@ class ServerPlayers:
     empty_since: datetime | None = None
     # Whether this run of the server began while it was watched: nobody was on before its start.
     watched_from_start: bool = False
-    # When the run that `empty_since` belongs to started: a restart between rounds is a new run.
-    run_started_at: datetime | None = None
+    # The server's uptime at the last round: less now means it restarted in between.
+    uptime: float | None = None
     # Said once in the log until the game answers again, so a broken game does not flood it.
     complained: bool = False
 
@@ -136,7 +136,7 @@ class PlayerTracker:
             state.target = query_target(data, self._settings.get(data.server.uuid, {}))
             if data.status is ServerStatus.RUNNING and state.target is not None:
                 targets[identifier] = state.target
-                self._new_run(identifier, state, data.started_at)
+                self._new_run(identifier, state, data)
             else:
                 self.server_stopped(identifier)
         limit = asyncio.Semaphore(PLAYER_QUERY_CONCURRENCY)
@@ -147,15 +147,11 @@ class PlayerTracker:
 
         await asyncio.gather(*(ask(identifier, target) for identifier, target in targets.items()))
 
-    def _new_run(self, identifier: str, state: ServerPlayers, started_at: datetime | None) -> None:
-        """Start afresh when the server restarted since the last round (between two rounds)."""
-        restarted = (
-            started_at is not None
-            and state.run_started_at is not None
-            and started_at != state.run_started_at
-        )
-        if started_at is not None:
-            state.run_started_at = started_at
+    def _new_run(self, identifier: str, state: ServerPlayers, data: ServerData) -> None:
+        """Start afresh when the server restarted since the last round (its uptime fell)."""
+        uptime = data.utilization.uptime_seconds if data.utilization is not None else None
+        restarted = uptime is not None and state.uptime is not None and uptime < state.uptime
+        state.uptime = uptime
         if restarted:
             self.server_stopped(identifier)
 

@@ -26,7 +26,6 @@ from custom_components.pterodactyl.const import (
     PLAYER_QUERY_INTERVAL,
 )
 from simulator import PanelSimulator, PowerState, SimServer
-from simulator.clock import ManualClock
 from simulator.games import Behaviour
 
 from .common import (
@@ -342,28 +341,27 @@ async def test_options_choose_the_protocol_and_address(
 
 
 async def test_a_restart_between_rounds_is_a_new_run(
-    hass: HomeAssistant,
-    panel_clock: ManualClock,
-    simulator: PanelSimulator,
-    init_integration: MockConfigEntry,
+    hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
 ) -> None:
     """A server restarted between two rounds is empty since its new start, not its old one."""
     survival = server_at(simulator, SURVIVAL)
     await query_round(hass)
     assert state_of(hass, "sensor", survival, "empty_since") != "unknown"
 
-    panel_clock.advance(600)
-    tracker = coordinator_of(init_integration).extras.players
-    data = coordinator_of(init_integration).data.servers[survival.identifier]
-    restarted = data.started_at + timedelta(minutes=10) if data.started_at else None
-    coordinator_of(init_integration).write_server_data(
-        survival.identifier, replace(data, started_at=restarted)
+    # Its uptime fell: it restarted since the last round.
+    coordinator = coordinator_of(init_integration)
+    data = coordinator.data.servers[survival.identifier]
+    assert data.utilization is not None
+    restarted = dt_util.utcnow().replace(microsecond=0) - timedelta(seconds=5)
+    coordinator.write_server_data(
+        survival.identifier,
+        replace(
+            data,
+            started_at=restarted,
+            utilization=replace(data.utilization, uptime_seconds=5.0),
+        ),
     )
     await query_round(hass)
 
     # Nobody can have been on before the new start: empty since then.
-    assert restarted is not None
-    assert state_of(hass, "sensor", survival, "empty_since") == restarted.isoformat(
-        timespec="seconds"
-    )
-    assert tracker.players_of(survival.identifier).run_started_at == restarted
+    assert state_of(hass, "sensor", survival, "empty_since") == restarted.isoformat()
