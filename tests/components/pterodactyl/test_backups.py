@@ -4,6 +4,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -11,6 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pterodactyl.const import DOMAIN, EVENT_BACKUP_COMPLETED
 from simulator import PanelSimulator
@@ -236,3 +238,33 @@ async def test_work_reads_come_out_of_the_polling_budget(
     survival = diagnostics["servers"][server_at(simulator, SURVIVAL).identifier]
     assert survival["backups"] == {"readable": True, "read": True, "kept": 2, "running": False}
     assert survival["schedules"] == {"readable": True, "listed": 2}
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.freeze_time("2026-11-29 12:00:00")
+async def test_backup_and_schedule_entities(
+    hass: HomeAssistant,
+    *,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every backup and schedule entity of the seeded fleet, as registered and as shown."""
+    keys = ("last_backup", "backups", "backup_running", "schedule")
+    entities = sorted(
+        (
+            entity
+            for entity in er.async_entries_for_config_entry(
+                entity_registry, init_integration.entry_id
+            )
+            if entity.translation_key in keys or entity.translation_key == "schedule_next_run"
+        ),
+        key=lambda entity: entity.entity_id,
+    )
+    assert entities
+    for entity in entities:
+        assert entity == snapshot(name=f"{entity.entity_id}-entry")
+        state = hass.states.get(entity.entity_id)
+        assert state is not None
+        assert state.attributes == snapshot(name=f"{entity.entity_id}-attributes")
