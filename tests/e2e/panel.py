@@ -61,6 +61,8 @@ async def serve(options: argparse.Namespace) -> None:
     served: dict[str, deque[dict[str, Any]]] = {}
     for server in sim.servers.values():
         record_stats(server, served)
+        # Backups finish in two seconds of the panel's clock, whatever the disk's size.
+        sim.set_backup_duration(server.identifier, 2.0)
 
     async def state(request: web.Request) -> web.Response:
         return web.json_response(
@@ -73,6 +75,10 @@ async def serve(options: argparse.Namespace) -> None:
                     "players": (
                         games[server.identifier].players() if server.identifier in games else None
                     ),
+                    "backups": [
+                        {"name": backup.name, "successful": backup.is_successful}
+                        for backup in sim.backups_of(server.identifier)
+                    ],
                 }
                 for server in sim.servers.values()
             }

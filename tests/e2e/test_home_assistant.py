@@ -199,3 +199,30 @@ async def test_offline_server_command_fails_translated(
     assert answer["error"]["translation_key"] == "server_offline"
     assert answer["error"]["message"] == f"Validation error: {expected}"
     assert (await read_state(ha.session, stack.panel_url))["Rust"]["commands"] == []
+
+
+async def test_a_backup_through_home_assistant(stack: Stack, ha: HomeAssistantClient) -> None:
+    """pterodactyl.create_backup makes the panel back Creative up; its end reaches the sensors."""
+    answer = await ha.ws(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": "create_backup",
+            "service_data": {"name": "From the e2e test"},
+            "target": {"entity_id": stack.servers["Creative"]["power"]},
+        }
+    )
+    assert answer["success"], answer
+    panel = await eventually(
+        lambda: read_state(ha.session, stack.panel_url),
+        lambda state: any(b["name"] == "From the e2e test" for b in state["Creative"]["backups"]),
+    )
+    assert panel["Creative"]["backups"][-1]["name"] == "From the e2e test"
+    # Wings' `backup completed` (or the next read) ends it: the last backup is the new one.
+    last = await eventually(
+        lambda: state_of(ha, "sensor.creative_last_backup"),
+        lambda state: state["attributes"].get("name") == "From the e2e test",
+    )
+    assert last["attributes"]["size_bytes"] > 0
+    running = await state_of(ha, "binary_sensor.creative_backup_running")
+    assert running["state"] == "off"
