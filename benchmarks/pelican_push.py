@@ -17,7 +17,6 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 import math
-from pathlib import Path
 import random
 import statistics
 import sys
@@ -30,7 +29,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 
 from benchmarks.harness import DOMAIN, config_entry, home_assistant
-from benchmarks.report import DEFAULT_OUTPUT, machine, markdown_table, write_section
+from benchmarks.report import add_report_options, machine, markdown_table, write_section
 from benchmarks.virtual_time import VirtualTimeLoop
 from simulator import PanelSimulator, PowerState, SimServer, WingsSettings
 
@@ -284,11 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = PushSettings()
     parser.add_argument("--servers", type=int, default=defaults.servers)
     parser.add_argument("--actions", type=int, default=defaults.actions)
-    parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT,
-        help="markdown file whose section is rewritten (default docs/benchmarks.md)",
-    )  # fmt: skip
-    parser.add_argument("--no-report", action="store_true", help="write no markdown")
+    add_report_options(parser)
     return parser
 
 

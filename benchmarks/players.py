@@ -15,7 +15,6 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 import math
-from pathlib import Path
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from homeassistant.const import CONF_API_KEY, CONF_URL
 # The test harness ships no type information; its Home Assistant objects are typed by core.
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_test_home_assistant  # type: ignore[import-untyped]
 
-from benchmarks.report import DEFAULT_OUTPUT, machine, markdown_table, write_section
+from benchmarks.report import add_report_options, machine, markdown_table, write_section
 from benchmarks.run_one import plain_resolver
 from benchmarks.simproc import SimSettings, SimulatorProcess
 from custom_components.pterodactyl.const import (
@@ -257,11 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--servers", type=int, default=defaults.servers)
     parser.add_argument("--rounds", type=int, default=defaults.rounds)
     parser.add_argument("--players", type=int, default=defaults.players, help="on each game")
-    parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT,
-        help="markdown file whose section is rewritten (default docs/benchmarks.md)",
-    )  # fmt: skip
-    parser.add_argument("--no-report", action="store_true", help="write no markdown")
+    add_report_options(parser)
     return parser
 
 

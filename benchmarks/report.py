@@ -16,6 +16,16 @@ from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
 
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """Add --output (the markdown file whose section is rewritten) and --no-report."""
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT,
+        help="markdown file whose section is rewritten (default docs/benchmarks.md)",
+    )  # fmt: skip
+    parser.add_argument("--no-report", action="store_true", help="write no markdown")
+
+
 type Result = dict[str, Any]
 type Alignment = Literal["left", "right", "center"]
 
