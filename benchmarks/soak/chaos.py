@@ -31,6 +31,8 @@ class Chaos:
             self.switch_power: 20,
             self.power_signal: 8,
             self.console_command: 10,
+            self.take_backup: 3,
+            self.run_schedule: 2,
             self.panel_side_power: 10,
             self.replace_server: 0.5,
             self.suspend: 1.5,
@@ -87,6 +89,29 @@ class Chaos:
         if (target := self._switch()) is None:
             return
         await self._call(DOMAIN, "send_command", {"entity_id": target[0], "command": "say soak"})
+
+    async def take_backup(self) -> None:
+        """Back a server up with the integration's action; half the time rotating a full one."""
+        if (target := self._switch()) is None:
+            return
+        rotate = self.rng.random() < 0.5
+        await self._call(DOMAIN, "create_backup", {"entity_id": target[0], "rotate": rotate})
+
+    async def run_schedule(self) -> None:
+        """Run one of a server's schedules now: its button, or the action by name."""
+        server = self._server()
+        schedules = self.sim.workload.schedules.of(server)
+        if not schedules or (target := self._switch(server)) is None:
+            return
+        schedule = self.rng.choice(schedules)
+        button = er.async_get(self.hass).async_get_entity_id(
+            "button", DOMAIN, f"{server.uuid}_schedule_{schedule.id}"
+        )
+        if button is not None and self.rng.random() < 0.5:
+            await self._call("button", "press", {"entity_id": button})
+        else:
+            data = {"entity_id": target[0], "schedule": schedule.name}
+            await self._call(DOMAIN, "run_schedule", data)
 
     # The panel's owner and the panel itself.
 
@@ -212,10 +237,10 @@ class Chaos:
         ]
         return self.rng.choice(servers or list(self.sim.servers.values()))
 
-    def _switch(self) -> tuple[str, str] | None:
-        """Return a random power switch with a state, and that state."""
+    def _switch(self, server: SimServer | None = None) -> tuple[str, str] | None:
+        """Return the power switch of `server` (default: a random one) and its state."""
         registry = er.async_get(self.hass)
-        server = self._server()
+        server = server or self._server()
         entity_id = registry.async_get_entity_id("switch", DOMAIN, f"{server.uuid}_power")
         state = self.hass.states.get(entity_id) if entity_id is not None else None
         if entity_id is None or state is None:

@@ -1,9 +1,9 @@
-"""The end of the soak: every server's entities against the panel, and no leftovers."""
+"""The end of the soak: every server's entities and backups against the panel, no leftovers."""
 
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 # The test harness ships no type information; its Home Assistant objects are typed by core.
@@ -13,6 +13,9 @@ from benchmarks.harness import DOMAIN
 from benchmarks.soak.results import SoakResult
 from simulator import PanelSimulator, PowerState, SimServer
 from simulator.models import ServerStatus as PanelStatus
+
+# The event the integration fires once for every backup that ends.
+BACKUP_COMPLETED: Final = f"{DOMAIN}_backup_completed"
 
 # What a status sensor shows for each power state of the panel.
 _POWER_STATUS: Final = {
@@ -67,3 +70,32 @@ def check_final_state(
     )
     coordinator = entry.runtime_data
     result.entry_loaded = entry.state is ConfigEntryState.LOADED and coordinator.last_update_success
+
+
+class BackupEnds:
+    """The backups whose end Home Assistant announced, to hold against those the panel ended."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Listen for the integration's backup events."""
+        self.announced: set[str] = set()
+        self.stop = hass.bus.async_listen(BACKUP_COMPLETED, self._heard)
+
+    def _heard(self, event: Event) -> None:
+        """Note an announced backup."""
+        self.announced.add(event.data["backup_uuid"])
+
+    def check(self, sim: PanelSimulator, start: float, end: float, result: SoakResult) -> None:
+        """Every backup that ended between `start` and `end` (sim clock) must have its event.
+
+        Only on servers still listed whose backups the account may read: of the others the
+        integration hears nothing.
+        """
+        for server in sim.servers.values():
+            if not server.can("backup.read"):
+                continue
+            for backup in sim.workload.backups.of(server):
+                if backup.completed_at is None or not start <= backup.completed_at <= end:
+                    continue
+                result.backups_ended += 1
+                if backup.uuid not in self.announced:
+                    result.unannounced_backups.append(f"{server.name}: {backup.name}")

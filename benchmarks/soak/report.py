@@ -113,6 +113,9 @@ def _what_happened(result: SoakResult) -> str:
     event_lines = ", ".join(f"{name} {count:,}" for name, count in sorted(result.events.items()))
     refused = ", ".join(f"{k} {v:,}" for k, v in sorted(result.refused_actions.items())) or "none"
     limiter = ", ".join(f"{k} ({v})" for k, v in result.refused_by_limiter.items()) or "none"
+    by_kind = ", ".join(
+        f"{kind} {count:,}" for kind, count in result.requests_by_kind.most_common()
+    )
     growth = "; ".join(f"`{line}`" for line in result.memory_growth[:5]) or "not measured"
     logged = markdown_table(
         ["count", "message"],
@@ -124,7 +127,9 @@ def _what_happened(result: SoakResult) -> str:
 - Events: {event_lines}.
 - Servers deleted {result.servers_deleted}, added {result.servers_added}; API requests
   {result.requests:,}, of which {result.unplanned_429} refused by the panel's limiter (429s
-  injected as faults are not counted).
+  injected as faults are not counted). By what they read or do: {by_kind}.
+- Backups that ended on the panel during the chaos: {result.backups_ended:,}, of which
+  {len(result.unannounced_backups)} without a `pterodactyl_backup_completed` event.
 - Actions refused with a translated error (the panel or the server could not do it then):
   {refused}.
 - Unexpected errors from actions: {len(result.unexpected_errors)}; unhandled exceptions logged:
@@ -148,11 +153,15 @@ registries, entity platforms and actions; storage in memory), the integration fr
 ready, no socket has data and no thread works. Every request and websocket frame still crosses
 a real loopback socket. Home Assistant's `utcnow` and the simulator's clock follow the loop's.
 About {settings.events_per_hour:g} random events an hour (seed {settings.seed}): power switches
-and actions, console commands, power changes made on the panel, servers deleted and created,
-suspensions, reinstalls, transfers, node maintenance and outages, HTTP faults on one server's
-usage or token requests (500, 502, 504, closed or cut connections, truncated JSON, HTML, a
-login redirect, a 30 s stall), panel-wide 502s and 429s, dropped and closed websockets, early
-token expiry, `daemon error` and `jwt error`, and Wings restarts. Wings streams stats every
+and actions, console commands, backups (half of them rotating the oldest out of a full server),
+schedules run now (by their button or the action), power changes made on the panel, servers
+deleted and created, suspensions, reinstalls, transfers, node maintenance and outages, HTTP
+faults on one server's usage or token requests (500, 502, 504, closed or cut connections,
+truncated JSON, HTML, a login redirect, a 30 s stall), panel-wide 502s and 429s, dropped and
+closed websockets, early token expiry, `daemon error` and `jwt error`, and Wings restarts. Wings
+streams stats every
 {settings.stats_interval:g} s (the integration writes pushed usage at most every 5 s) and prints
-a console line a minute on every running server; console events are on. Memory is
+a console line a minute on every running server; console events are on. A third of the
+servers start with backups and a nightly backup schedule (the simulator's seeded history), and
+the integration reads backups and schedules in its rate-limit budget. Memory is
 `tracemalloc`'s traced total."""

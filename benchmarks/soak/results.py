@@ -7,7 +7,13 @@ from typing import Any, Final
 from benchmarks.soak.settings import SoakSettings
 
 # The result's counters: JSON holds them as plain objects.
-_COUNTERS: Final = ("events", "refused_actions", "refused_by_limiter", "logged")
+_COUNTERS: Final = (
+    "events",
+    "refused_actions",
+    "refused_by_limiter",
+    "logged",
+    "requests_by_kind",
+)
 
 
 @dataclass(slots=True)
@@ -67,7 +73,12 @@ class SoakResult:
     missing_entities: int = 0
     entry_loaded: bool = False
     requests: int = 0
+    # Requests by what they read or do (benchmarks.soak.sampler.request_kind).
+    requests_by_kind: Counter[str] = field(default_factory=Counter)
     unplanned_429: int = 0
+    # Backups that ended on the panel during the chaos, and those without their event.
+    backups_ended: int = 0
+    unannounced_backups: list[str] = field(default_factory=list)
     baseline: Sample | None = None
     final: Sample | None = None
     # Where traced memory grew most between the calm samples: file:line, KiB, allocations.
@@ -92,6 +103,7 @@ class SoakResult:
                 self.leftover_devices == 0 and self.leftover_entities == 0
             ),
             "added servers have their entities": self.missing_entities == 0,
+            "every backup's end fired its event": not self.unannounced_backups,
             "the entry is loaded and updating": self.entry_loaded,
         }
 

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from benchmarks.harness import config_entry, home_assistant
 from benchmarks.soak.chaos import Chaos
-from benchmarks.soak.final_state import check_final_state
+from benchmarks.soak.final_state import BackupEnds, check_final_state
 from benchmarks.soak.log_watch import LogWatch
 from benchmarks.soak.memory import TRACE_FRAMES, record_growth
 from benchmarks.soak.panel import build_panel
@@ -70,6 +70,7 @@ async def _soak(
     loop.leaping = True
     sampler = Sampler(hass, sim, entry)
     chaos = Chaos(hass, sim, result)
+    backup_ends = BackupEnds(hass)
     await asyncio.sleep(settings.warmup_minutes * 60)
     result.baseline = sampler.sample(result)
     before = tracemalloc.take_snapshot()
@@ -78,7 +79,9 @@ async def _soak(
     sampling = asyncio.create_task(
         sampler.sample_until(done, settings.sample_minutes * 60, result, progress)
     )
+    chaos_start = loop.time()
     await chaos.run(settings.hours * 3600)
+    chaos_end = loop.time()
     await chaos.undo_all()
     await asyncio.sleep(SETTLE_SECONDS)
     done.set()
@@ -90,4 +93,6 @@ async def _soak(
     loop.leaping = False
     result.trends = measure_trends(result)
     check_final_state(hass, sim, entry, result)
+    backup_ends.check(sim, chaos_start, chaos_end, result)
+    backup_ends.stop()
     await hass.config_entries.async_unload(entry.entry_id)

@@ -33,6 +33,14 @@ def _rss() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def request_kind(path: str) -> str:
+    """Return what a panel request is for: a server's `resources`, `backups`, ... or its path."""
+    parts = path.strip("/").split("/")
+    if parts[:3] == ["api", "client", "servers"] and len(parts) > 3:
+        return parts[4] if len(parts) > 4 else "server"
+    return path
+
+
 class Sampler:
     """Takes a sample every few simulated minutes."""
 
@@ -56,6 +64,7 @@ class Sampler:
                 f"{record.method} {kind} at {loop.time() - self.started:.0f} s"
             ] += 1
         result.requests += len(requests)
+        result.requests_by_kind.update(request_kind(record.path) for record in requests)
         result.unplanned_429 += unplanned
         # Garbage waiting for the cycle collector is no leak: count what is still referenced.
         gc.collect()

@@ -31,7 +31,12 @@ def _soak(tmp_path: Path, hours: float, timeout: float) -> dict[str, Any]:
 
 def _assert_soak_passed(soak: dict[str, Any]) -> None:
     """Assert every check, showing what went wrong."""
-    failures = [*soak["unhandled"], *soak["unexpected_errors"], *soak["wrong_states"]]
+    failures = [
+        *soak["unhandled"],
+        *soak["unexpected_errors"],
+        *soak["wrong_states"],
+        *soak["unannounced_backups"],
+    ]
     for name, passed in soak["checks"].items():
         assert passed, f"{name}: {failures[:10]} {soak['trends']}"
 
@@ -45,6 +50,12 @@ def test_soak_simulated_hour(tmp_path: Path) -> None:
     assert sum(soak["events"].values()) >= 150
     assert soak["servers_added"] >= 1
     assert max(sample["pushed"] for sample in soak["samples"]) >= 140
+    # Backups were taken and ended, schedules run, and both were read within the budget.
+    assert soak["events"]["take_backup"] >= 1
+    assert soak["events"]["run_schedule"] >= 1
+    assert soak["backups_ended"] >= 1
+    assert soak["requests_by_kind"]["backups"] >= 200
+    assert soak["requests_by_kind"]["schedules"] >= 100
 
 
 @pytest.mark.slow
