@@ -6,7 +6,7 @@
 
 import argparse
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 import json
 import os
@@ -21,6 +21,8 @@ from typing import Any, Self
 import aiohttp
 from homeassistant.const import __version__ as ha_version
 
+from scripts.dashboard import DASHBOARD_TITLE, DASHBOARD_URL, dashboard
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "pterodactyl"
 DOMAIN = "pterodactyl"
@@ -31,21 +33,6 @@ DEFAULT_SIMULATOR_PORT = 8124
 DEFAULT_SERVERS = 4
 DEFAULT_USERNAME = "dev"
 DEFAULT_PASSWORD = "dev"  # noqa: S105 - a local development login, printed on start
-DASHBOARD_TITLE = "Game servers"
-DASHBOARD_URL = "game-servers"  # a dashboard of its own, in the sidebar
-# Entities shown for each server, by their unique ID suffix (`{server uuid}_{key}`).
-DASHBOARD_NAMES = {
-    "power": "Power",
-    "state": "State",
-    "cpu_utilization": "CPU",
-    "memory_usage": "Memory",
-    "disk_usage": "Disk",
-}
-DASHBOARD_KEYS = tuple(DASHBOARD_NAMES)
-# The players card: how many are on each game server, and since when it is empty.
-PLAYERS_TITLE = "Players"
-PLAYER_KEYS = ("players_online", "empty_since")
-
 # Only what the dashboard and the integration need: `default_config` would set up dozens of
 # integrations whose requirements we would then have to pin. The HTTP server's settings live in
 # .storage/http (its YAML is deprecated, and changed settings would wait for confirmation).
@@ -257,21 +244,49 @@ class HomeAssistantClient:
             raise DevelopError(f"login as {username!r} refused: {result.get('errors')}")
         await self._token(result["result"])
 
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        """Open an authenticated WebSocket connection."""
+        ws = await self.session.ws_connect(f"{self.base_url}/api/websocket")
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": self.access_token})
+        auth = await ws.receive_json()
+        if auth.get("type") != "auth_ok":
+            await ws.close()
+            raise DevelopError(f"WebSocket authentication failed: {auth}")
+        return ws
+
     async def ws(self, message: Mapping[str, Any]) -> dict[str, Any]:
         """Send a WebSocket command and return the whole answer (`success`, `result`/`error`)."""
         if self._ws is None:
-            self._ws = await self.session.ws_connect(f"{self.base_url}/api/websocket")
-            await self._ws.receive_json()  # auth_required
-            await self._ws.send_json({"type": "auth", "access_token": self.access_token})
-            auth = await self._ws.receive_json()
-            if auth.get("type") != "auth_ok":
-                raise DevelopError(f"WebSocket authentication failed: {auth}")
+            self._ws = await self._connect()
         self._ws_id += 1
         await self._ws.send_json({**message, "id": self._ws_id})
-        while True:
-            answer: dict[str, Any] = await self._ws.receive_json()
+        while (received := await self._ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            answer: dict[str, Any] = json.loads(received.data)
             if answer.get("id") == self._ws_id and answer.get("type") == "result":
                 return answer
+        raise DevelopError(f"{message['type']}: Home Assistant closed the connection")
+
+    async def events(self, event_type: str) -> AsyncIterator[dict[str, Any]]:
+        """Yield {} once subscribed, then the data of every `event_type` event.
+
+        On a connection of its own; the first yield lets a caller read what it follows without
+        missing a change.
+        """
+        ws = await self._connect()
+        try:
+            await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": event_type})
+            # Until Home Assistant closes the connection (it stopped).
+            while (received := await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+                message: dict[str, Any] = json.loads(received.data)
+                if message.get("type") == "result":
+                    if not message.get("success"):
+                        raise DevelopError(f"subscribe_events: {message.get('error')}")
+                    yield {}
+                if message.get("type") == "event":
+                    yield message["event"]["data"]
+        finally:
+            await ws.close()
 
     async def ws_result(self, message: Mapping[str, Any]) -> Any:
         """Send a WebSocket command and return its result; DevelopError when it failed."""
@@ -359,7 +374,7 @@ async def wait_for_entry(client: HomeAssistantClient, entry_id: str) -> None:
 async def server_entities(
     client: HomeAssistantClient, entry_id: str
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Return each server's entities by key, and its device ID, keyed by server name."""
+    """Return each server's enabled entities by key, and its device ID, keyed by server name."""
     devices = {
         d["id"]: d["name_by_user"] or d["name"]
         for d in await client.ws_result({"type": "config/device_registry/list"})
@@ -367,49 +382,15 @@ async def server_entities(
     }
     servers: dict[str, dict[str, str]] = {name: {} for name in devices.values()}
     for entity in await client.ws_result({"type": "config/entity_registry/list"}):
-        if entity["config_entry_id"] != entry_id or entity["device_id"] not in devices:
+        if (
+            entity["config_entry_id"] != entry_id
+            or entity["device_id"] not in devices
+            or entity["disabled_by"] is not None
+        ):
             continue
         key = entity["unique_id"].split("_", 1)[1]
         servers[devices[entity["device_id"]]][key] = entity["entity_id"]
     return servers, {name: device_id for device_id, name in devices.items()}
-
-
-def dashboard(servers: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
-    """Return a dashboard: a card per server (power, state, CPU, memory, disk), and players."""
-    cards: list[dict[str, Any]] = [
-        {
-            "type": "entities",
-            "title": name,
-            "state_color": True,
-            "entities": [
-                {"entity": entities[key], "name": DASHBOARD_NAMES[key]}
-                for key in DASHBOARD_KEYS
-                if key in entities
-            ],
-        }
-        for name, entities in sorted(servers.items())
-    ]
-    # A glance card, two columns: each game server's players, then since when it is empty.
-    players = [
-        {"entity": entities[key], "name": name if key == "players_online" else "Empty since"}
-        for name, entities in sorted(servers.items())
-        if all(key in entities for key in PLAYER_KEYS)
-        for key in PLAYER_KEYS
-    ]
-    if players:
-        cards.append(
-            {
-                "type": "glance",
-                "title": PLAYERS_TITLE,
-                "columns": 2,
-                "show_icon": False,
-                "entities": players,
-            }
-        )
-    return {
-        "title": DASHBOARD_TITLE,
-        "views": [{"title": DASHBOARD_TITLE, "path": "servers", "cards": cards}],
-    }
 
 
 async def provision(
@@ -444,6 +425,14 @@ async def provision(
                 await asyncio.sleep(0.25)
     except TimeoutError as err:
         raise DevelopError(f"timed out after {within:.0f} s {step}") from err
+    await save_dashboard(client, servers)
+    return Provisioned(client, entry_id, servers, device_ids)
+
+
+async def save_dashboard(
+    client: HomeAssistantClient, servers: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Write the dashboard of `servers`, creating it in the sidebar the first time."""
     dashboards = await client.ws_result({"type": "lovelace/dashboards/list"})
     if not any(d["url_path"] == DASHBOARD_URL for d in dashboards):
         await client.ws_result(
@@ -460,7 +449,22 @@ async def provision(
     await client.ws_result(
         {"type": "lovelace/config/save", "url_path": DASHBOARD_URL, "config": dashboard(servers)}
     )
-    return Provisioned(client, entry_id, servers, device_ids)
+
+
+async def follow_dashboard(client: HomeAssistantClient, done: Provisioned) -> None:
+    """Rewrite the dashboard whenever the entry's entities change, until cancelled.
+
+    Backups and schedules are read after set-up, and servers come and go: their cards follow.
+    """
+    shown = done.servers
+    try:
+        async for _ in client.events("entity_registry_updated"):
+            servers, _ = await server_entities(client, done.entry_id)
+            if servers != shown:
+                await save_dashboard(client, servers)
+                shown = servers
+    except (DevelopError, aiohttp.ClientError) as err:
+        print(f"The dashboard no longer follows the entities: {err}", file=sys.stderr)  # noqa: T201
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -555,16 +559,20 @@ async def develop(options: argparse.Namespace) -> None:
                 expected_servers=None if options.url else options.servers,
                 within=300,
             )
-        print(  # noqa: T201
-            f"\nReady in {time.monotonic() - started:.1f} s: "
-            f"http://127.0.0.1:{options.port}/{DASHBOARD_URL}\n"
-            f"  log in as {DEFAULT_USERNAME} / {DEFAULT_PASSWORD}\n"
-            f"  panel: {panel.url} ({len(done.servers)} servers)\n"
-            f"  Home Assistant log: {options.config / 'home-assistant.log'}\n"
-            "Ctrl-C stops everything.",
-            flush=True,
-        )
-        await asyncio.to_thread(process.wait)
+            print(  # noqa: T201
+                f"\nReady in {time.monotonic() - started:.1f} s: "
+                f"http://127.0.0.1:{options.port}/{DASHBOARD_URL}\n"
+                f"  log in as {DEFAULT_USERNAME} / {DEFAULT_PASSWORD}\n"
+                f"  panel: {panel.url} ({len(done.servers)} servers)\n"
+                f"  Home Assistant log: {options.config / 'home-assistant.log'}\n"
+                "Ctrl-C stops everything.",
+                flush=True,
+            )
+            following = asyncio.create_task(follow_dashboard(client, done))
+            try:
+                await asyncio.to_thread(process.wait)
+            finally:
+                following.cancel()
         raise DevelopError(f"Home Assistant exited with status {process.returncode}")
     finally:
         if process is not None:

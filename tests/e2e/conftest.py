@@ -4,6 +4,7 @@ Started once per session exactly as scripts/develop starts it; every process is 
 also when a test fails (and by the parent-death signal when pytest itself is killed).
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import aiohttp
@@ -22,6 +24,8 @@ import pytest_socket
 from scripts.develop import (
     HomeAssistantClient,
     PanelTarget,
+    Provisioned,
+    follow_dashboard,
     provision,
     seed_config,
     spawn,
@@ -76,12 +80,33 @@ def start_panel(log_file: Path) -> tuple[subprocess.Popen[bytes], PanelTarget]:
     raise RuntimeError("the simulator did not start within 30 s")
 
 
+def follow_in_thread(base_url: str, access_token: str, done: Provisioned) -> threading.Thread:
+    """Keep the dashboard following the entities, as scripts/develop does, until HA stops.
+
+    In a thread with a loop of its own: each test runs on a loop of its own, which would leave
+    a task on the fixture's loop waiting between tests.
+    """
+
+    async def follow() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            HomeAssistantClient(base_url, session) as client,
+        ):
+            client.access_token = access_token
+            await follow_dashboard(client, done)
+
+    thread = threading.Thread(target=asyncio.run, args=(follow(),), name="dashboard", daemon=True)
+    thread.start()
+    return thread
+
+
 @asynccontextmanager
 async def running_stack(work: Path, python: str = sys.executable) -> AsyncIterator[Stack]:
     """Start the simulator and the Home Assistant of `python`, onboard, add the panel; stop both."""
     config_dir = work / "config"
     port = free_port()
     processes: list[subprocess.Popen[bytes]] = []
+    following: threading.Thread | None = None
     try:
         panel_process, panel = start_panel(work / "panel.log")
         processes.append(panel_process)
@@ -94,6 +119,7 @@ async def running_stack(work: Path, python: str = sys.executable) -> AsyncIterat
         ):
             done = await provision(client, hass, panel, expected_servers=SERVERS, within=120)
         assert client.access_token is not None
+        following = follow_in_thread(client.base_url, client.access_token, done)
         yield Stack(
             base_url=client.base_url,
             access_token=client.access_token,
@@ -106,6 +132,8 @@ async def running_stack(work: Path, python: str = sys.executable) -> AsyncIterat
     finally:
         for process in reversed(processes):
             stop_process(process)
+        if following is not None:
+            following.join(timeout=30)  # ends when Home Assistant closes its connection
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -5,16 +5,11 @@ from pathlib import Path
 import shutil
 
 import aiohttp
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Locator, Page, async_playwright, expect
 import pytest
 
-from scripts.develop import (
-    DASHBOARD_URL,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
-    PLAYERS_TITLE,
-    REPO_ROOT,
-)
+from scripts.dashboard import BACKUPS_TITLE, DASHBOARD_URL, PLAYERS_TITLE, SCHEDULES_TITLE
+from scripts.develop import DEFAULT_PASSWORD, DEFAULT_USERNAME, REPO_ROOT
 from tests.e2e.conftest import Stack
 from tests.e2e.panel import read_state
 from tests.e2e.test_home_assistant import eventually
@@ -51,8 +46,14 @@ async def log_in(page: Page, stack: Stack) -> None:
     await page.wait_for_url(f"**/{DASHBOARD_URL}/**")
 
 
+def server_card(page: Page, name: str) -> Locator:
+    """Return a server's card: the entities card with a Power row (schedules name servers too)."""
+    power = page.get_by_text("Power", exact=True)
+    return page.locator("hui-entities-card", has=power).filter(has_text=name)
+
+
 async def test_dashboard_toggles_a_server(stack: Stack, tmp_path: Path) -> None:
-    """The dashboard shows every server and its players; a power toggle starts one on the panel."""
+    """The dashboard shows every server, its players, backups and schedules; a toggle starts one."""
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"no {CHROMIUM}: scripts/setup installs it into the provisioned root")
@@ -68,11 +69,15 @@ async def test_dashboard_toggles_a_server(stack: Stack, tmp_path: Path) -> None:
         try:
             await log_in(page, stack)
             for name in stack.servers:
-                await expect(page.locator("hui-entities-card", has_text=name)).to_be_visible()
+                await expect(server_card(page, name)).to_be_visible()
             players = page.locator("hui-glance-card", has_text=PLAYERS_TITLE)
+            backups = page.locator("hui-glance-card", has_text=BACKUPS_TITLE)
             for name in stack.servers:
                 await expect(players.get_by_text(name, exact=True)).to_be_visible()
-            card = page.locator("hui-entities-card", has_text=SERVER)
+                await expect(backups.get_by_text(name, exact=True)).to_be_visible()
+            schedules = page.locator("hui-entities-card", has_text=SCHEDULES_TITLE)
+            await expect(schedules.get_by_text("Survival Run Nightly backup")).to_be_visible()
+            card = server_card(page, SERVER)
             await expect(card.get_by_text("Offline")).to_be_visible()
             await page.screenshot(path=tmp_path / "before.png")
 

@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 
 from custom_components.pterodactyl.const import DOMAIN
-from scripts.develop import (
+from scripts.dashboard import (
+    BACKUP_KEYS,
+    BACKUPS_TITLE,
     DASHBOARD_KEYS,
     DASHBOARD_URL,
-    INTEGRATION_DIR,
     PLAYER_KEYS,
     PLAYERS_TITLE,
-    HomeAssistantClient,
+    SCHEDULES_TITLE,
 )
+from scripts.develop import INTEGRATION_DIR, HomeAssistantClient, server_entities
 from tests.e2e.conftest import Stack
 from tests.e2e.panel import read_state
 
@@ -226,3 +228,63 @@ async def test_a_backup_through_home_assistant(stack: Stack, ha: HomeAssistantCl
     assert last["attributes"]["size_bytes"] > 0
     running = await state_of(ha, "binary_sensor.creative_backup_running")
     assert running["state"] == "off"
+
+
+async def test_dashboard_follows_backups_and_schedules(
+    stack: Stack, ha: HomeAssistantClient
+) -> None:
+    """Backups and schedules get cards; a schedule's button runs it; the cards follow renames."""
+
+    async def cards() -> dict[str, dict[str, Any]]:
+        config = await ha.ws_result({"type": "lovelace/config", "url_path": DASHBOARD_URL})
+        return {card.get("title"): card for card in config["views"][0]["cards"]}
+
+    shown = await eventually(cards, lambda c: BACKUPS_TITLE in c and SCHEDULES_TITLE in c)
+    # Every server's backups are readable: the last one and the count, in the servers' order.
+    servers, _ = await server_entities(ha, stack.entry_id)
+    assert [row["entity"] for row in shown[BACKUPS_TITLE]["entities"]] == [
+        servers[name][key] for name in sorted(servers) for key in BACKUP_KEYS
+    ]
+    # The panel's seeded schedules: Survival and Rust have two, Creative one, Valheim none.
+    buttons = [row["entity"] for row in shown[SCHEDULES_TITLE]["entities"]]
+    names = [(await state_of(ha, button))["attributes"]["friendly_name"] for button in buttons]
+    assert sorted(names) == [
+        "Creative Run Announcement",
+        "Rust Run Nightly backup",
+        "Rust Run Weekly restart",
+        "Survival Run Nightly backup",
+        "Survival Run Weekly restart",
+    ]
+
+    panel = await read_state(ha.session, stack.panel_url)
+    before = {backup["name"] for backup in panel["Survival"]["backups"]}
+    nightly = buttons[names.index("Survival Run Nightly backup")]
+    await ha.call("POST", "/api/services/button/press", {"entity_id": nightly})
+    # The schedule's one task backs Survival up on the panel.
+    await eventually(
+        lambda: read_state(ha.session, stack.panel_url),
+        lambda state: bool({b["name"] for b in state["Survival"]["backups"]} - before),
+    )
+
+    # An entity ID changed in Home Assistant: the dashboard follows it.
+    announcement = buttons[names.index("Creative Run Announcement")]
+    renamed = "button.creative_announcement_now"
+    await ha.ws_result(
+        {
+            "type": "config/entity_registry/update",
+            "entity_id": announcement,
+            "new_entity_id": renamed,
+        }
+    )
+    try:
+        await eventually(
+            cards, lambda c: renamed in [row["entity"] for row in c[SCHEDULES_TITLE]["entities"]]
+        )
+    finally:
+        await ha.ws_result(
+            {
+                "type": "config/entity_registry/update",
+                "entity_id": renamed,
+                "new_entity_id": announcement,
+            }
+        )
