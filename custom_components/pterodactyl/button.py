@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from typing import override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -19,7 +18,7 @@ from .entity import (
 )
 from .helpers import translate_action_errors
 from .models import ServerData
-from .schedule_entities import async_add_schedule_entities, schedule_button
+from .schedule_entities import SCHEDULE_BUTTONS, async_add_schedule_entities
 
 # One power request at a time: the panel answers each quickly, and a burst only hits its limit.
 PARALLEL_UPDATES = 1
@@ -68,7 +67,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the power buttons of every server, now and as servers appear."""
     async_add_server_entities(entry, async_add_entities, PterodactylButtonEntity, BUTTONS)
-    async_add_schedule_entities(entry, async_add_entities, schedule_button, Platform.BUTTON)
+    async_add_schedule_entities(entry, async_add_entities, SCHEDULE_BUTTONS)
 
 
 class PterodactylButtonEntity(PterodactylEntity, ButtonEntity):

@@ -3,19 +3,22 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import override
+import re
+from typing import Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Schedule
-from .const import DOMAIN, MAX_ENABLED_SCHEDULE_BUTTONS
+from .const import MAX_ENABLED_SCHEDULE_BUTTONS
 from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
 from .entity import PterodactylEntity, PterodactylEntityDescription
 from .helpers import translate_action_errors
+from .schedules import ScheduleTracker
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,12 +91,22 @@ class ScheduleNextRunSensor(ScheduleEntity, SensorEntity):
         return schedule.next_run_at if schedule is not None and schedule.is_active else None
 
 
+def _button_key(schedule_id: int) -> str:
+    """Return the key of a schedule's button."""
+    return f"schedule_{schedule_id}"
+
+
+def _next_run_key(schedule_id: int) -> str:
+    """Return the key of a schedule's next-run sensor."""
+    return f"schedule_{schedule_id}_next_run"
+
+
 def schedule_button(
     coordinator: PterodactylCoordinator, identifier: str, schedule: Schedule, count: int
 ) -> ScheduleEntity:
     """Return a schedule's button; a server with many schedules gets them disabled."""
     description = ScheduleButtonDescription(
-        key=f"schedule_{schedule.id}",
+        key=_button_key(schedule.id),
         translation_key="schedule",
         translation_placeholders={"schedule": schedule.name},
         entity_registry_enabled_default=count <= MAX_ENABLED_SCHEDULE_BUTTONS,
@@ -106,7 +119,7 @@ def schedule_next_run_sensor(
 ) -> ScheduleEntity:
     """Return a schedule's next-run sensor, disabled by default."""
     description = ScheduleSensorDescription(
-        key=f"schedule_{schedule.id}_next_run",
+        key=_next_run_key(schedule.id),
         translation_key="schedule_next_run",
         translation_placeholders={"schedule": schedule.name},
         device_class=SensorDeviceClass.TIMESTAMP,
@@ -115,41 +128,99 @@ def schedule_next_run_sensor(
     return ScheduleNextRunSensor(coordinator, identifier, description, schedule.id)
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleEntityKind:
+    """One platform's entities of schedules: how to build them, and which servers get them."""
+
+    platform: Platform
+    build: Callable[[PterodactylCoordinator, str, Schedule, int], ScheduleEntity]
+    key: Callable[[int], str]
+    # The key of any schedule's entity of this kind (`schedule_{id}`, ...).
+    pattern: re.Pattern[str]
+    server_gets: Callable[[ScheduleTracker, str], bool] = lambda _tracker, _identifier: True
+
+
+# Buttons only where the account may run schedules; next runs wherever it may read them.
+SCHEDULE_BUTTONS: Final = ScheduleEntityKind(
+    Platform.BUTTON,
+    schedule_button,
+    _button_key,
+    re.compile(r"schedule_\d+"),
+    ScheduleTracker.may_run,
+)
+SCHEDULE_NEXT_RUNS: Final = ScheduleEntityKind(
+    Platform.SENSOR, schedule_next_run_sensor, _next_run_key, re.compile(r"schedule_\d+_next_run")
+)
+
+
 def async_add_schedule_entities(
     entry: PterodactylConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    build: Callable[[PterodactylCoordinator, str, Schedule, int], ScheduleEntity],
-    platform: str,
+    kind: ScheduleEntityKind,
 ) -> None:
-    """Add an entity per schedule as they are read; remove those of deleted schedules."""
+    """Add an entity per schedule as they are read; remove those of schedules gone.
+
+    Gone also while Home Assistant was stopped: a server's first read sweeps the registry.
+    """
     coordinator = entry.runtime_data
     tracker = coordinator.extras.schedules
-    known: dict[tuple[str, int], str] = {}  # (server, schedule id) -> unique id
+    added: set[str] = set()  # unique IDs
+    # The schedules listed and the servers read at the last sync: unchanged, nothing to do.
+    last: tuple[frozenset[tuple[str, int]], frozenset[str]] | None = None
 
     @callback
     def sync() -> None:
+        nonlocal last
+        servers = coordinator.data.servers
         listed = {
             (identifier, schedule.id): schedule
             for identifier, schedules in tracker.by_server.items()
-            if identifier in coordinator.data.servers
+            if identifier in servers and kind.server_gets(tracker, identifier)
             for schedule in schedules
         }
-        registry = er.async_get(coordinator.hass)
-        for key in known.keys() - listed.keys():
-            # Deleted on the panel, or its server gone: its entities go as a server's do.
-            if entity_id := registry.async_get_entity_id(platform, DOMAIN, known.pop(key)):
-                registry.async_remove(entity_id)
+        read = frozenset(identifier for identifier in tracker.by_server if identifier in servers)
+        if last == (current := (frozenset(listed), read)):
+            return
+        last = current
+        unique_ids = {
+            (identifier, schedule_id): f"{servers[identifier].server.uuid}_{kind.key(schedule_id)}"
+            for identifier, schedule_id in listed
+        }
+        wanted = set(unique_ids.values())
+        _remove_unwanted(coordinator, entry, kind, {servers[i].server.uuid for i in read}, wanted)
+        added.intersection_update(wanted)
         new = []
-        for (identifier, schedule_id), schedule in listed.items():
-            if (identifier, schedule_id) in known:
+        for key, schedule in listed.items():
+            if unique_ids[key] in added:
                 continue
+            identifier = key[0]
             count = len(tracker.by_server[identifier])
-            entity = build(coordinator, identifier, schedule, count)
-            known[(identifier, schedule_id)] = entity.unique_id or ""
-            new.append(entity)
+            new.append(kind.build(coordinator, identifier, schedule, count))
+            added.add(unique_ids[key])
         if new:
             async_add_entities(new)
 
     sync()
     entry.async_on_unload(tracker.add_change_listener(sync))
     entry.async_on_unload(coordinator.async_add_listener(sync))
+
+
+def _remove_unwanted(
+    coordinator: PterodactylCoordinator,
+    entry: PterodactylConfigEntry,
+    kind: ScheduleEntityKind,
+    read_uuids: set[str],
+    wanted: set[str],
+) -> None:
+    """Remove this entry's schedule entities of `kind`, on servers read, that are not wanted."""
+    registry = er.async_get(coordinator.hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        uuid, _, key = registered.unique_id.partition("_")
+        if (
+            registered.domain == kind.platform
+            and uuid in read_uuids
+            and kind.pattern.fullmatch(key)
+            and registered.unique_id not in wanted
+        ):
+            # Deleted on the panel, not ours to run any more, or its server gone.
+            registry.async_remove(registered.entity_id)

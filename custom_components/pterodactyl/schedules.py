@@ -1,6 +1,7 @@
 """Each server's schedules: read every 5 minutes, spread over them; run on demand."""
 
 from collections.abc import Callable, Mapping
+from typing import Final
 
 from homeassistant.core import HomeAssistant
 
@@ -8,6 +9,9 @@ from .api import PterodactylClient, PterodactylError, PterodactylForbiddenError,
 from .const import LOGGER, SCHEDULE_READ_INTERVAL
 from .models import ServerData
 from .reader import StaggeredReader
+
+# The permission the panel's "Run now" needs (TriggerScheduleRequest).
+SCHEDULE_UPDATE: Final = "schedule.update"
 
 
 class ScheduleNotFoundError(LookupError):
@@ -27,6 +31,8 @@ class ScheduleTracker(StaggeredReader):
         super().__init__(hass, client, servers, SCHEDULE_READ_INTERVAL)
         self._changed: list[Callable[[], None]] = []
         self.by_server: dict[str, list[Schedule]] = {}
+        # Whether this account may run each server's schedules (schedule.update), once known.
+        self._runnable: dict[str, bool] = {}
 
     def add_change_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` after every read that changed a server's schedules."""
@@ -49,11 +55,35 @@ class ScheduleTracker(StaggeredReader):
         except PterodactylError as err:
             LOGGER.debug("Could not read the schedules of server %s: %s", identifier, err)
             return
-        if self.by_server.get(identifier) == schedules:
+        learned = bool(schedules) and identifier not in self._runnable
+        if learned:
+            await self._learn_runnable(identifier)
+        if self.by_server.get(identifier) == schedules and not learned:
             return
         self.by_server[identifier] = schedules
         for listener in list(self._changed):
             listener()
+
+    async def _learn_runnable(self, identifier: str) -> None:
+        """Find out whether this account may run the server's schedules (schedule.update).
+
+        Owners may; a subuser's permissions are read once (a reload reads them again). Until
+        they are known the server gets no buttons: a read that fails is tried at the next one.
+        """
+        data = self._servers().get(identifier)
+        if data is not None and data.server.is_owner:
+            self._runnable[identifier] = True
+            return
+        try:
+            granted = await self._client.get_permissions(identifier)
+        except PterodactylError as err:
+            LOGGER.debug("Could not read the permissions on server %s: %s", identifier, err)
+            return
+        self._runnable[identifier] = "*" in granted or SCHEDULE_UPDATE in granted
+
+    def may_run(self, identifier: str) -> bool:
+        """Return whether this account may run the server's schedules, as far as known."""
+        return self._runnable.get(identifier, False)
 
     def schedule(self, identifier: str, schedule_id: int) -> Schedule | None:
         """Return a server's schedule by id, None when it is not listed (any more)."""
@@ -77,3 +107,4 @@ class ScheduleTracker(StaggeredReader):
         """Forget a server the panel no longer lists."""
         super().forget(identifier)
         self.by_server.pop(identifier, None)
+        self._runnable.pop(identifier, None)

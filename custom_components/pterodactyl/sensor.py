@@ -11,7 +11,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, Platform, UnitOfInformation, UnitOfRatio
+from homeassistant.const import EntityCategory, UnitOfInformation, UnitOfRatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -29,7 +29,7 @@ from .entity import (
 from .health_sensor import HEALTH_SENSORS, PterodactylCrashSensor
 from .models import ServerData, ServerStatus
 from .player_sensor import PLAYER_SENSORS, PterodactylPlayerSensor
-from .schedule_entities import async_add_schedule_entities, schedule_next_run_sensor
+from .schedule_entities import SCHEDULE_NEXT_RUNS, async_add_schedule_entities
 
 # The coordinator fetches everything; entities only read its data.
 PARALLEL_UPDATES = 0
@@ -215,9 +215,7 @@ async def async_setup_entry(
         server_has=entry.runtime_data.extras.backups.has_backups,
         rechecked_on=entry.runtime_data.extras.backups.add_discovery_listener,
     )
-    async_add_schedule_entities(
-        entry, async_add_entities, schedule_next_run_sensor, Platform.SENSOR
-    )
+    async_add_schedule_entities(entry, async_add_entities, SCHEDULE_NEXT_RUNS)
 
 
 class PterodactylSensorEntity(PterodactylEntity, SensorEntity):

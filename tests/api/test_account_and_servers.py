@@ -409,3 +409,39 @@ async def test_list_invalid_shapes(
     mock_panel.get(list_url(1), payload=payload)
     with pytest.raises(PterodactylInvalidResponseError):
         await client.list_servers()
+
+
+@pytest.mark.parametrize(
+    ("meta", "granted"),
+    [
+        ({"is_server_owner": True, "user_permissions": ["*"]}, {"*"}),
+        (
+            {"is_server_owner": False, "user_permissions": ["schedule.read", "control.start"]},
+            {"schedule.read", "control.start"},
+        ),
+        ({"is_server_owner": False, "user_permissions": []}, set()),
+    ],
+)
+async def test_permissions_on_a_server(
+    client: PterodactylClient,
+    mock_panel: aioresponses,
+    meta: dict[str, Any],
+    granted: set[str],
+) -> None:
+    """GET /servers/{id} says what the account may do there: its meta.user_permissions."""
+    payload = {**load_json("pterodactyl_server"), "meta": meta}
+    mock_panel.get(api_url("servers/1a7ce997"), payload=payload)
+    assert await client.get_permissions("1a7ce997") == granted
+
+
+@pytest.mark.parametrize(
+    "meta", [None, [], {"user_permissions": None}, {"user_permissions": ["schedule.read", 1]}]
+)
+async def test_permissions_malformed(
+    client: PterodactylClient, mock_panel: aioresponses, meta: Any
+) -> None:
+    """A server answer without a list of permission names is refused."""
+    payload = {**load_json("pterodactyl_server"), "meta": meta}
+    mock_panel.get(api_url("servers/1a7ce997"), payload=payload)
+    with pytest.raises(PterodactylInvalidResponseError):
+        await client.get_permissions("1a7ce997")

@@ -35,6 +35,7 @@ from .models import (
 from .parsing import (
     parse_account,
     parse_legacy_utilization,
+    parse_permissions,
     parse_server,
     parse_server_page,
     parse_utilization,
@@ -182,6 +183,10 @@ class PterodactylClient:
         return parse_server(
             await self._transport.request("GET", server_path(identifier), params=self._includes)
         )
+
+    async def get_permissions(self, identifier: str) -> frozenset[str]:
+        """Read what this account may do on a server: permission names, or "*" for all."""
+        return parse_permissions(await self._transport.request("GET", server_path(identifier)))
 
     @property
     def _includes(self) -> dict[str, str]:

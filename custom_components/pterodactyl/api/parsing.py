@@ -260,6 +260,15 @@ def parse_server(payload: dict[str, Any] | None) -> Server:
     )
 
 
+def parse_permissions(payload: dict[str, Any] | None) -> frozenset[str]:
+    """Parse `meta.user_permissions` of GET /servers/{id} (owners and admins: "*")."""
+    meta = _object(_object(payload, "server").get("meta"), "server meta")
+    granted = meta.get("user_permissions")
+    if not isinstance(granted, list) or not all(isinstance(p, str) for p in granted):
+        raise _invalid("list of permissions")
+    return frozenset(granted)
+
+
 def parse_server_page(payload: dict[str, Any] | None) -> tuple[list[Server], bool]:
     """Parse one page of GET /api/client; the second value says whether more pages follow."""
     page = _object(payload, "server list")

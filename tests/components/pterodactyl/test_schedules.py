@@ -137,3 +137,87 @@ async def test_a_subuser_without_schedule_read_gets_no_schedule_entities(
 
     for schedule in simulator.schedules_of(survival.identifier):
         assert button_of(hass, survival, schedule.id) is None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_subuser_who_may_read_but_not_run_gets_no_buttons(
+    hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """schedule.read without schedule.update: next runs, but no button to run them."""
+    survival = simulator.make_subuser(
+        server_at(simulator, SURVIVAL).identifier, ["control.*", "schedule.read"]
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+
+    nightly, weekly = simulator.schedules_of(survival.identifier)
+    for schedule in (nightly, weekly):
+        assert button_of(hass, survival, schedule.id) is None
+        assert entity_id_of(hass, "sensor", survival, f"schedule_{schedule.id}_next_run")
+    # The action asks the panel, whose refusal is the user's to fix.
+    switch = entity_id_of(hass, "switch", survival, "power")
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "run_schedule",
+            {ATTR_ENTITY_ID: switch, "schedule": nightly.name},
+            blocking=True,
+        )
+    assert raised.value.translation_key == "missing_permission"
+
+
+async def test_a_subuser_who_may_run_gets_buttons_after_one_read_of_permissions(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A subuser's permissions are read once for a server with schedules; owners' never."""
+    survival = simulator.make_subuser(
+        server_at(simulator, SURVIVAL).identifier,
+        ["control.*", "schedule.read", "schedule.update"],
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+    await poll(hass, freezer, seconds=6 * 60)  # the schedules are read again
+
+    for schedule in simulator.schedules_of(survival.identifier):
+        assert button_of(hass, survival, schedule.id) is not None
+    server_reads = [
+        request.server
+        for request in simulator.requests
+        if request.method == "GET"
+        and request.path.rstrip("/").endswith(f"/servers/{request.server}")
+    ]
+    assert server_reads == [survival.identifier]
+
+
+async def test_a_schedule_deleted_while_home_assistant_was_stopped_loses_its_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """At the next start, the first read of the server's schedules removes its stale entities."""
+    creative = server_at(simulator, CREATIVE)
+    (announcement,) = simulator.schedules_of(creative.identifier)
+    button = button_of(hass, creative, announcement.id)
+    next_run = entity_id_of(hass, "sensor", creative, f"schedule_{announcement.id}_next_run")
+    assert button is not None
+    assert next_run is not None
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    simulator.delete_schedule(creative.identifier, announcement.id)
+
+    await hass.config_entries.async_setup(init_integration.entry_id)
+    await settle(hass)
+
+    assert entity_registry.async_get(button) is None
+    assert entity_registry.async_get(next_run) is None
+    # The other servers' schedule entities stay.
+    survival = server_at(simulator, SURVIVAL)
+    assert all(
+        button_of(hass, survival, schedule.id) is not None
+        for schedule in simulator.schedules_of(survival.identifier)
+    )
