@@ -189,9 +189,10 @@ class Chaos:
         self._fault(fault, self._minutes(1, 10), server.identifier)
 
     async def panel_outage(self) -> None:
-        """Fail the whole panel (a proxy's 502, or a 429 with Retry-After) for a few minutes."""
+        """Fail the whole panel (a proxy's 502 page, or a 429 with Retry-After) a few minutes."""
         if self.rng.random() < 0.5:
-            fault = Fault(FaultKind.STATUS, status=502)
+            # The proxy in front of the panel answers with its HTML page, not the panel's JSON.
+            fault = Fault(FaultKind.NON_JSON, status=502)
         else:
             fault = Fault(FaultKind.STATUS, status=429, code="TooManyRequests", retry_after=60)
         self._fault(fault, self._minutes(1, 5), None)

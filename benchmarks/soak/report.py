@@ -157,9 +157,9 @@ and actions, console commands, backups (half of them rotating the oldest out of 
 schedules run now (by their button or the action), power changes made on the panel, servers
 deleted and created, suspensions, reinstalls, transfers, node maintenance and outages, HTTP
 faults on one server's usage or token requests (500, 502, 504, closed or cut connections,
-truncated JSON, HTML, a login redirect, a 30 s stall), panel-wide 502s and 429s, dropped and
-closed websockets, early token expiry, `daemon error` and `jwt error`, and Wings restarts. Wings
-streams stats every
+truncated JSON, HTML, a login redirect, a 30 s stall), panel-wide 502s (a proxy's HTML page) and
+429s, dropped and closed websockets, early token expiry, `daemon error` and `jwt error`, and
+Wings restarts. Wings streams stats every
 {settings.stats_interval:g} s (the integration writes pushed usage at most every 5 s) and prints
 a console line a minute on every running server; console events are on. A third of the
 servers start with backups and a nightly backup schedule (the simulator's seeded history), and
