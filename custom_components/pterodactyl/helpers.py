@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
@@ -85,6 +86,20 @@ def error_translation_key(err: PterodactylError) -> str:
     return "panel_error"
 
 
+# The messages of error_translation_key() that name the server acted on.
+_NAMES_A_SERVER: Final = frozenset(
+    {
+        "server_offline",
+        *_CONFLICT_KEYS.values(),
+        "missing_permission",
+        "backup_limit",
+        "backup_throttled",
+        "server_not_found",
+        "node_unavailable",
+    }
+)
+
+
 def entry_unique_id(base_url: str, account_id: str) -> str:
     """Identify an account on a panel: one entry per account, several accounts per panel."""
     return f"{account_id}@{base_url}"
@@ -133,9 +148,11 @@ def auth_failed_error(err: PterodactylError) -> ConfigEntryAuthFailed:
 
 def update_failed_error(err: PterodactylError) -> UpdateFailed:
     """Build the error that marks every entity unavailable until the panel answers again."""
+    key = error_translation_key(err)
     return UpdateFailed(
         translation_domain=DOMAIN,
-        translation_key=error_translation_key(err),
+        # A whole update names no server: an error that would name one is the panel's answer.
+        translation_key="panel_error" if key in _NAMES_A_SERVER else key,
         translation_placeholders=_placeholders(err),
         # Polling on at the regular interval would hit the limit again, and the message
         # promises this delay.

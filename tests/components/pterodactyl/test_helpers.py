@@ -148,3 +148,15 @@ def test_rate_limit_without_retry_after_waits_a_minute() -> None:
     assert error.retry_after == 60
     assert error.translation_placeholders is not None
     assert error.translation_placeholders["retry_after"] == "60"
+
+
+@pytest.mark.parametrize(("error", "key"), ERRORS)
+def test_a_failed_update_names_no_server(error: PterodactylError, key: str) -> None:
+    """A whole update's failure has no server to name: its message never leaves a blank."""
+    failed = update_failed_error(error)
+    assert failed.translation_key is not None
+    message = _translations("en")["exceptions"][failed.translation_key]["message"]
+    assert "server" not in _fields(message)
+    # Errors that name no server keep their own message.
+    if "server" not in _fields(_translations("en")["exceptions"][key]["message"]):
+        assert failed.translation_key == key
