@@ -9,7 +9,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -34,6 +33,7 @@ from .const import (
     LOGGER,
     POWER_ACTION_TIMEOUT,
 )
+from .devices import async_sync_devices
 from .extras import ServerExtras
 from .health import ServerHealth
 from .helpers import auth_failed_error, update_failed_error
@@ -192,8 +192,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
         return PterodactylData(account=self.account, servers=servers)
 
     async def _async_refresh_server_list(self) -> None:
-        """Re-read the list; remove the devices of servers deleted on the panel."""
-        registry = dr.async_get(self.hass)
+        """Re-read the list; remove the devices of servers gone, rename those renamed."""
         entry_id = self.config_entry.entry_id
         gone = await self.server_list.refresh(
             self.client, dt_util.utcnow(), partial(async_claim, self.hass, entry_id)
@@ -207,11 +206,7 @@ class PterodactylCoordinator(DataUpdateCoordinator[PterodactylData]):
             self.pushed.forget(identifier)
             self.extras.forget(identifier)
             self.health.forget(identifier)
-            if device := registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id):
-                LOGGER.info("Server %s is no longer this entry's; removing its device", identifier)
-                # A device belongs to one config entry: another entry's device of the same
-                # server, and its entities, stay as they are.
-                registry.async_remove_device(device.id)
+        async_sync_devices(self.hass, entry_id, gone, self.server_list.servers)
         await self.push.async_sync(self.server_list.servers)
 
     def _update_failed(self, err: PterodactylError) -> ConfigEntryAuthFailed | UpdateFailed:
