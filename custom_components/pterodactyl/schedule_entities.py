@@ -158,15 +158,15 @@ def async_add_schedule_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     kind: ScheduleEntityKind,
 ) -> None:
-    """Add an entity per schedule as they are read; remove those of schedules gone.
+    """Add an entity per schedule as they are read; rename and remove them as on the panel.
 
     Gone also while Home Assistant was stopped: a server's first read sweeps the registry.
     """
     coordinator = entry.runtime_data
     tracker = coordinator.extras.schedules
-    added: set[str] = set()  # unique IDs
-    # The schedules listed and the servers read at the last sync: unchanged, nothing to do.
-    last: tuple[frozenset[tuple[str, int]], frozenset[str]] | None = None
+    live: dict[str, ScheduleEntity] = {}  # unique ID -> the entity added for it
+    # The schedules listed (and their names) and the servers read at the last sync.
+    last: tuple[frozenset[tuple[str, int, str]], frozenset[str]] | None = None
 
     @callback
     def sync() -> None:
@@ -179,8 +179,9 @@ def async_add_schedule_entities(
             for schedule in schedules
         }
         read = frozenset(identifier for identifier in tracker.by_server if identifier in servers)
-        if last == (current := (frozenset(listed), read)):
-            return
+        current = (frozenset((*key, schedule.name) for key, schedule in listed.items()), read)
+        if last == current:
+            return  # nothing changed since the last sync: no registry sweep
         last = current
         unique_ids = {
             (identifier, schedule_id): f"{servers[identifier].server.uuid}_{kind.key(schedule_id)}"
@@ -188,21 +189,50 @@ def async_add_schedule_entities(
         }
         wanted = set(unique_ids.values())
         _remove_unwanted(coordinator, entry, kind, {servers[i].server.uuid for i in read}, wanted)
-        added.intersection_update(wanted)
+        for unique_id in live.keys() - wanted:
+            del live[unique_id]
         new = []
         for key, schedule in listed.items():
-            if unique_ids[key] in added:
+            entity = live.get(unique_ids[key])
+            if entity is not None and _named_after(entity) == schedule.name:
                 continue
             identifier = key[0]
             count = len(tracker.by_server[identifier])
-            new.append(kind.build(coordinator, identifier, schedule, count))
-            added.add(unique_ids[key])
+            live[unique_ids[key]] = replacement = kind.build(
+                coordinator, identifier, schedule, count
+            )
+            if entity is None:
+                new.append(replacement)
+            else:
+                # Renamed on the panel. A name is fixed once added: the entity is added again,
+                # with its unique ID, so its entity ID and settings stay.
+                entry.async_create_background_task(
+                    coordinator.hass,
+                    _async_replace(entity, replacement, async_add_entities),
+                    f"pterodactyl rename {replacement.unique_id}",
+                )
         if new:
             async_add_entities(new)
 
     sync()
     entry.async_on_unload(tracker.add_change_listener(sync))
     entry.async_on_unload(coordinator.async_add_listener(sync))
+
+
+def _named_after(entity: ScheduleEntity) -> str | None:
+    """Return the schedule name an entity was built with."""
+    return (entity.entity_description.translation_placeholders or {}).get("schedule")
+
+
+async def _async_replace(
+    entity: ScheduleEntity,
+    replacement: ScheduleEntity,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Take an entity out of Home Assistant (not the registry) and add its replacement."""
+    if entity.hass is not None:  # a disabled entity was never added
+        await entity.async_remove()
+    async_add_entities([replacement])
 
 
 def _remove_unwanted(

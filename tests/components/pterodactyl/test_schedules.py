@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pterodactyl.const import DOMAIN
-from simulator import PanelSimulator, SimServer
+from simulator import Fault, FaultKind, PanelSimulator, SimServer
 
 from .common import CREATIVE, SURVIVAL, entity_id_of, poll, server_at, settle
 
@@ -221,3 +221,86 @@ async def test_a_schedule_deleted_while_home_assistant_was_stopped_loses_its_ent
         button_of(hass, survival, schedule.id) is not None
         for schedule in simulator.schedules_of(survival.identifier)
     )
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_schedule_renamed_on_the_panel_renames_its_entities(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The next read renames the button and the next run; entity IDs and settings stay."""
+    survival = server_at(simulator, SURVIVAL)
+    nightly, _ = simulator.schedules_of(survival.identifier)
+    button = button_of(hass, survival, nightly.id)
+    next_run = entity_id_of(hass, "sensor", survival, f"schedule_{nightly.id}_next_run")
+    assert button is not None
+    assert next_run is not None
+    entity_registry.async_update_entity(button, icon="mdi:weather-night")
+    nightly.name = "Nightly backup (4 am)"
+
+    await poll(hass, freezer, seconds=6 * 60)
+
+    assert button_of(hass, survival, nightly.id) == button
+    pressable = hass.states.get(button)
+    assert pressable is not None
+    assert pressable.attributes["friendly_name"] == "Survival Run Nightly backup (4 am)"
+    assert pressable.attributes["icon"] == "mdi:weather-night"
+    sensor = hass.states.get(next_run)
+    assert sensor is not None
+    assert sensor.attributes["friendly_name"] == "Survival Nightly backup (4 am) next run"
+    # And it still runs the schedule, whose one task backs the server up.
+    backups = len(simulator.backups_of(survival.identifier))
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: button}, blocking=True
+    )
+    assert len(simulator.backups_of(survival.identifier)) == backups + 1
+
+
+async def test_a_disabled_schedule_entity_is_renamed_in_the_registry(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    simulator: PanelSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A next-run sensor left disabled is never added, yet its registry entry takes the name."""
+    survival = server_at(simulator, SURVIVAL)
+    nightly, _ = simulator.schedules_of(survival.identifier)
+    next_run = entity_id_of(hass, "sensor", survival, f"schedule_{nightly.id}_next_run")
+    assert next_run is not None
+    nightly.name = "Nightly backup (4 am)"
+
+    await poll(hass, freezer, seconds=6 * 60)
+
+    registered = entity_registry.async_get(next_run)
+    assert registered is not None
+    assert registered.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert registered.original_name == "Nightly backup (4 am) next run"
+    assert hass.states.get(next_run) is None
+
+
+async def test_permissions_that_cannot_be_read_are_read_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Until a subuser's permissions are known the server has no buttons; the next read retries."""
+    survival = simulator.make_subuser(
+        server_at(simulator, SURVIVAL).identifier,
+        ["control.*", "schedule.read", "schedule.update"],
+    )
+    path = f"/api/client/servers/{survival.identifier}"
+    simulator.inject_fault(Fault(FaultKind.STATUS, status=502, path=path, count=1))
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await settle(hass)
+    schedules = simulator.schedules_of(survival.identifier)
+    assert all(button_of(hass, survival, schedule.id) is None for schedule in schedules)
+
+    await poll(hass, freezer, seconds=6 * 60)
+
+    assert all(button_of(hass, survival, schedule.id) is not None for schedule in schedules)
