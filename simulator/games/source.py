@@ -6,6 +6,7 @@ challenge number to append to the request. Answers longer than one packet are sp
 Source multi-packet format (FE FF FF FF, id, total, number, size).
 """
 
+import hashlib
 import struct
 
 from simulator.games.datagram import Address, DatagramResponder
@@ -38,7 +39,6 @@ class SourceResponder(DatagramResponder):
     def __init__(self, model: GameModel) -> None:
         """Answer for `model`; no challenge handed out yet."""
         super().__init__(model)
-        self._challenges: dict[Address, bytes] = {}
         self._answers = 0
 
     def answer(self, data: bytes, sender: Address, status: GameStatus) -> list[bytes]:
@@ -63,11 +63,13 @@ class SourceResponder(DatagramResponder):
         return [SIMPLE + bytes([INFO, 17]) + b"Simulat"]
 
     def _challenge(self, sender: Address) -> bytes:
-        """Return the challenge handed to `sender` (never 0: clients send 0 for none)."""
-        if sender not in self._challenges:
-            number = self.model.rng.randrange(1, 1 << 32)
-            self._challenges[sender] = struct.pack("<L", number)
-        return self._challenges[sender]
+        """Return the challenge for `sender`'s address (never 0: clients send 0 for none).
+
+        Derived from the address and the server, not remembered: every query comes from a new
+        port, so a table of them would grow for as long as the game is asked.
+        """
+        digest = hashlib.blake2s(f"{self.model.server.uuid}|{sender[0]}".encode(), digest_size=4)
+        return struct.pack("<L", int.from_bytes(digest.digest(), "little") or 1)
 
     def _info(self, status: GameStatus) -> bytes:
         """Return the A2S_INFO answer's body (Source format)."""
