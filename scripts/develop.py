@@ -1,13 +1,13 @@
 """Run Home Assistant with this integration, set up against the panel simulator or a real panel.
 
 `scripts/develop` runs `python -m scripts.develop`; the end-to-end tests use the same pieces
-(`seed_config`, `start_home_assistant`, `provision`) so both run Home Assistant the same way.
+(`seed_config`, `start_home_assistant`, and `scripts.provision`) so both run Home Assistant the
+same way.
 """
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 import json
 import os
 from pathlib import Path
@@ -16,23 +16,29 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 from homeassistant.const import __version__ as ha_version
 
-from scripts.dashboard import DASHBOARD_TITLE, DASHBOARD_URL, dashboard
+from scripts.dashboard import DASHBOARD_URL
+from scripts.ha_client import DevelopError, HomeAssistantClient
+from scripts.provision import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    DOMAIN,
+    PanelTarget,
+    follow_dashboard,
+    provision,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION_DIR = REPO_ROOT / "custom_components" / "pterodactyl"
-DOMAIN = "pterodactyl"
 
 DEFAULT_PORT = 8123
 # Fixed, so the simulator's config entry (its unique ID includes the URL) survives restarts.
 DEFAULT_SIMULATOR_PORT = 8124
 DEFAULT_SERVERS = 4
-DEFAULT_USERNAME = "dev"
-DEFAULT_PASSWORD = "dev"  # noqa: S105 - a local development login, printed on start
 # Only what the dashboard and the integration need: `default_config` would set up dozens of
 # integrations whose requirements we would then have to pin. The HTTP server's settings live in
 # .storage/http (its YAML is deprecated, and changed settings would wait for confirmation).
@@ -55,30 +61,6 @@ logger:
   logs:
     custom_components.pterodactyl: info
 """
-
-
-class DevelopError(Exception):
-    """Home Assistant did not come up, or refused a step of the set-up."""
-
-
-@dataclass(frozen=True, slots=True)
-class PanelTarget:
-    """The panel the integration is configured against."""
-
-    url: str
-    api_key: str
-    verify_ssl: bool = True
-
-
-@dataclass(slots=True)
-class Provisioned:
-    """What `provision` set up: a logged-in client and the servers' entities."""
-
-    client: HomeAssistantClient
-    entry_id: str
-    # Server (device) name -> {key: entity_id}, keys as in DASHBOARD_KEYS and the rest.
-    servers: dict[str, dict[str, str]] = field(default_factory=dict)
-    device_ids: dict[str, str] = field(default_factory=dict)
 
 
 def seed_config(config_dir: Path, *, port: int) -> None:
@@ -154,317 +136,6 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 30.0) -> Non
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-class HomeAssistantClient:
-    """Home Assistant's REST and WebSocket APIs, as the frontend uses them."""
-
-    def __init__(self, base_url: str, session: aiohttp.ClientSession) -> None:
-        """Talk to the instance at `base_url`."""
-        self.base_url = base_url.rstrip("/")
-        self.client_id = f"{self.base_url}/"
-        self.session = session
-        self.access_token: str | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._ws_id = 0
-
-    @property
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
-
-    async def request(
-        self, method: str, path: str, payload: Mapping[str, Any] | None = None
-    ) -> tuple[int, Any]:
-        """Call the REST API and return the status and the decoded body."""
-        async with self.session.request(
-            method, f"{self.base_url}{path}", json=payload, headers=self._headers
-        ) as response:
-            text = await response.text()
-            try:
-                body = json.loads(text) if text else None
-            except ValueError:
-                body = text
-            return response.status, body
-
-    async def call(self, method: str, path: str, payload: Mapping[str, Any] | None = None) -> Any:
-        """Call the REST API and return the body; DevelopError unless it succeeded."""
-        status, body = await self.request(method, path, payload)
-        if status >= 400:
-            raise DevelopError(f"{method} {path}: HTTP {status}: {body}")
-        return body
-
-    async def _token(self, code: str) -> None:
-        async with self.session.post(
-            f"{self.base_url}/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": self.client_id},
-        ) as response:
-            if response.status != 200:
-                raise DevelopError(f"token exchange: HTTP {response.status}")
-            self.access_token = (await response.json())["access_token"]
-
-    async def onboard(self, username: str, password: str) -> None:
-        """Create the owner user through the onboarding API and finish onboarding."""
-        result = await self.call(
-            "POST",
-            "/api/onboarding/users",
-            {
-                "client_id": self.client_id,
-                "name": username.capitalize(),
-                "username": username,
-                "password": password,
-                "language": "en",
-            },
-        )
-        await self._token(result["auth_code"])
-        for step, payload in (
-            ("analytics", None),
-            ("integration", {"client_id": self.client_id, "redirect_uri": self.client_id}),
-        ):
-            status, body = await self.request("POST", f"/api/onboarding/{step}", payload)
-            if status not in (200, 403):  # 403: already done
-                raise DevelopError(f"onboarding {step}: HTTP {status}: {body}")
-
-    async def login(self, username: str, password: str) -> None:
-        """Log in through the login flow, as the login page does."""
-        flow = await self.call(
-            "POST",
-            "/auth/login_flow",
-            {
-                "client_id": self.client_id,
-                "handler": ["homeassistant", None],
-                "redirect_uri": self.client_id,
-            },
-        )
-        result = await self.call(
-            "POST",
-            f"/auth/login_flow/{flow['flow_id']}",
-            {"client_id": self.client_id, "username": username, "password": password},
-        )
-        if result.get("type") != "create_entry":
-            raise DevelopError(f"login as {username!r} refused: {result.get('errors')}")
-        await self._token(result["result"])
-
-    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
-        """Open an authenticated WebSocket connection."""
-        ws = await self.session.ws_connect(f"{self.base_url}/api/websocket")
-        await ws.receive_json()  # auth_required
-        await ws.send_json({"type": "auth", "access_token": self.access_token})
-        auth = await ws.receive_json()
-        if auth.get("type") != "auth_ok":
-            await ws.close()
-            raise DevelopError(f"WebSocket authentication failed: {auth}")
-        return ws
-
-    async def ws(self, message: Mapping[str, Any]) -> dict[str, Any]:
-        """Send a WebSocket command and return the whole answer (`success`, `result`/`error`)."""
-        if self._ws is None:
-            self._ws = await self._connect()
-        self._ws_id += 1
-        await self._ws.send_json({**message, "id": self._ws_id})
-        while (received := await self._ws.receive()).type is aiohttp.WSMsgType.TEXT:
-            answer: dict[str, Any] = json.loads(received.data)
-            if answer.get("id") == self._ws_id and answer.get("type") == "result":
-                return answer
-        raise DevelopError(f"{message['type']}: Home Assistant closed the connection")
-
-    async def events(self, event_type: str) -> AsyncIterator[dict[str, Any]]:
-        """Yield {} once subscribed, then the data of every `event_type` event.
-
-        On a connection of its own; the first yield lets a caller read what it follows without
-        missing a change.
-        """
-        ws = await self._connect()
-        try:
-            await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": event_type})
-            # Until Home Assistant closes the connection (it stopped).
-            while (received := await ws.receive()).type is aiohttp.WSMsgType.TEXT:
-                message: dict[str, Any] = json.loads(received.data)
-                if message.get("type") == "result":
-                    if not message.get("success"):
-                        raise DevelopError(f"subscribe_events: {message.get('error')}")
-                    yield {}
-                if message.get("type") == "event":
-                    yield message["event"]["data"]
-        finally:
-            await ws.close()
-
-    async def ws_result(self, message: Mapping[str, Any]) -> Any:
-        """Send a WebSocket command and return its result; DevelopError when it failed."""
-        answer = await self.ws(message)
-        if not answer["success"]:
-            raise DevelopError(f"{message['type']}: {answer['error']}")
-        return answer["result"]
-
-    async def close(self) -> None:
-        """Close the WebSocket connection."""
-        if self._ws is not None:
-            await self._ws.close()
-            self._ws = None
-
-    async def __aenter__(self) -> Self:
-        """Use as an async context manager that closes the WebSocket."""
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Close the WebSocket."""
-        await self.close()
-
-
-async def wait_until_up(client: HomeAssistantClient, process: subprocess.Popen[bytes]) -> bool:
-    """Wait for the HTTP server; return whether the owner user still has to be created."""
-    while True:
-        if process.poll() is not None:
-            raise DevelopError(f"Home Assistant exited with status {process.returncode}")
-        try:
-            status, body = await client.request("GET", "/api/onboarding")
-        except aiohttp.ClientError:
-            await asyncio.sleep(0.25)
-            continue
-        if status == 404:  # onboarding done: its API is gone
-            return False
-        if status == 200:
-            return not any(step["step"] == "user" and step["done"] for step in body)
-        await asyncio.sleep(0.25)
-
-
-async def wait_until_running(client: HomeAssistantClient) -> None:
-    """Wait until Home Assistant has finished starting."""
-    while True:
-        if (await client.call("GET", "/api/config"))["state"] == "RUNNING":
-            return
-        await asyncio.sleep(0.25)
-
-
-async def add_panel(client: HomeAssistantClient, panel: PanelTarget) -> str:
-    """Add the panel through the config flow (unless configured) and return its entry ID."""
-    flow = await client.call(
-        "POST",
-        "/api/config/config_entries/flow",
-        {"handler": DOMAIN, "show_advanced_options": False},
-    )
-    result = await client.call(
-        "POST",
-        f"/api/config/config_entries/flow/{flow['flow_id']}",
-        {"url": panel.url, "api_key": panel.api_key, "verify_ssl": panel.verify_ssl},
-    )
-    if result["type"] == "create_entry":
-        return str(result["result"]["entry_id"])
-    if result["type"] == "abort" and result["reason"] == "already_configured":
-        entries = await client.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
-        if len(entries) == 1:
-            return str(entries[0]["entry_id"])
-        # Several accounts: the flow does not say which one it matched; any loaded one will do.
-        return str(next(e for e in entries if e["state"] == "loaded")["entry_id"])
-    errors = result.get("errors") or result.get("reason")
-    raise DevelopError(f"the panel at {panel.url} was refused: {errors}")
-
-
-async def wait_for_entry(client: HomeAssistantClient, entry_id: str) -> None:
-    """Wait until the config entry is loaded; DevelopError with its reason when it fails."""
-    while True:
-        entries = await client.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
-        entry = next(e for e in entries if e["entry_id"] == entry_id)
-        if entry["state"] == "loaded":
-            return
-        if entry["state"] in ("setup_error", "migration_error", "failed_unload"):
-            raise DevelopError(f"the integration failed to set up: {entry.get('reason')}")
-        await asyncio.sleep(0.25)
-
-
-async def server_entities(
-    client: HomeAssistantClient, entry_id: str
-) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Return each server's enabled entities by key, and its device ID, keyed by server name."""
-    devices = {
-        d["id"]: d["name_by_user"] or d["name"]
-        for d in await client.ws_result({"type": "config/device_registry/list"})
-        if entry_id in d["config_entries"]
-    }
-    servers: dict[str, dict[str, str]] = {name: {} for name in devices.values()}
-    for entity in await client.ws_result({"type": "config/entity_registry/list"}):
-        if (
-            entity["config_entry_id"] != entry_id
-            or entity["device_id"] not in devices
-            or entity["disabled_by"] is not None
-        ):
-            continue
-        key = entity["unique_id"].split("_", 1)[1]
-        servers[devices[entity["device_id"]]][key] = entity["entity_id"]
-    return servers, {name: device_id for device_id, name in devices.items()}
-
-
-async def provision(
-    client: HomeAssistantClient,
-    process: subprocess.Popen[bytes],
-    panel: PanelTarget,
-    *,
-    username: str = DEFAULT_USERNAME,
-    password: str = DEFAULT_PASSWORD,
-    expected_servers: int | None = None,
-    within: float = 120.0,
-) -> Provisioned:
-    """Log in (onboarding on the first start), add the panel and write the dashboard."""
-    step = "waiting for Home Assistant to answer"
-    try:
-        async with asyncio.timeout(within):
-            if await wait_until_up(client, process):
-                await client.onboard(username, password)
-            else:
-                await client.login(username, password)
-            step = "waiting for Home Assistant to finish starting"
-            await wait_until_running(client)
-            step = "adding the panel"
-            entry_id = await add_panel(client, panel)
-            await wait_for_entry(client, entry_id)
-            step = f"waiting for the entities of {expected_servers or 'all'} servers"
-            while True:
-                servers, device_ids = await server_entities(client, entry_id)
-                complete = all("power" in entities for entities in servers.values())
-                if complete and expected_servers in (None, len(servers)):
-                    break
-                await asyncio.sleep(0.25)
-    except TimeoutError as err:
-        raise DevelopError(f"timed out after {within:.0f} s {step}") from err
-    await save_dashboard(client, servers)
-    return Provisioned(client, entry_id, servers, device_ids)
-
-
-async def save_dashboard(
-    client: HomeAssistantClient, servers: Mapping[str, Mapping[str, str]]
-) -> None:
-    """Write the dashboard of `servers`, creating it in the sidebar the first time."""
-    dashboards = await client.ws_result({"type": "lovelace/dashboards/list"})
-    if not any(d["url_path"] == DASHBOARD_URL for d in dashboards):
-        await client.ws_result(
-            {
-                "type": "lovelace/dashboards/create",
-                "url_path": DASHBOARD_URL,
-                "title": DASHBOARD_TITLE,
-                "icon": "mdi:server",
-                "show_in_sidebar": True,
-                "require_admin": False,
-                "mode": "storage",
-            }
-        )
-    await client.ws_result(
-        {"type": "lovelace/config/save", "url_path": DASHBOARD_URL, "config": dashboard(servers)}
-    )
-
-
-async def follow_dashboard(client: HomeAssistantClient, done: Provisioned) -> None:
-    """Rewrite the dashboard whenever the entry's entities change, until cancelled.
-
-    Backups and schedules are read after set-up, and servers come and go: their cards follow.
-    """
-    shown = done.servers
-    try:
-        async for _ in client.events("entity_registry_updated"):
-            servers, _ = await server_entities(client, done.entry_id)
-            if servers != shown:
-                await save_dashboard(client, servers)
-                shown = servers
-    except (DevelopError, aiohttp.ClientError) as err:
-        print(f"The dashboard no longer follows the entities: {err}", file=sys.stderr)  # noqa: T201
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -21,17 +21,9 @@ import pytest
 import pytest_asyncio
 import pytest_socket
 
-from scripts.develop import (
-    HomeAssistantClient,
-    PanelTarget,
-    Provisioned,
-    follow_dashboard,
-    provision,
-    seed_config,
-    spawn,
-    start_home_assistant,
-    stop_process,
-)
+from scripts.develop import seed_config, spawn, start_home_assistant, stop_process
+from scripts.ha_client import HomeAssistantClient
+from scripts.provision import PanelTarget, Provisioned, follow_dashboard, provision
 
 SERVERS = 4  # Survival (running), Creative, Valheim, Rust
 

@@ -9,7 +9,8 @@ from playwright.async_api import Locator, Page, async_playwright, expect
 import pytest
 
 from scripts.dashboard import BACKUPS_TITLE, DASHBOARD_URL, PLAYERS_TITLE, SCHEDULES_TITLE
-from scripts.develop import DEFAULT_PASSWORD, DEFAULT_USERNAME, REPO_ROOT
+from scripts.develop import REPO_ROOT
+from scripts.provision import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from tests.e2e.conftest import Stack
 from tests.e2e.panel import read_state
 from tests.e2e.test_home_assistant import eventually

@@ -17,7 +17,9 @@ from scripts.dashboard import (
     PLAYERS_TITLE,
     SCHEDULES_TITLE,
 )
-from scripts.develop import INTEGRATION_DIR, HomeAssistantClient, server_entities
+from scripts.develop import INTEGRATION_DIR
+from scripts.ha_client import HomeAssistantClient
+from scripts.provision import server_entities
 from tests.e2e.conftest import Stack
 from tests.e2e.panel import read_state
 

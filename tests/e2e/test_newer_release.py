@@ -14,7 +14,7 @@ from homeassistant.const import __version__ as pinned_version
 import pytest
 
 from custom_components.pterodactyl.const import DOMAIN
-from scripts.develop import HomeAssistantClient
+from scripts.ha_client import HomeAssistantClient
 from tests.e2e.conftest import Stack, client_of, running_stack
 from tests.e2e.test_home_assistant import eventually
 
