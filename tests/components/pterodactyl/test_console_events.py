@@ -6,10 +6,8 @@ from unittest.mock import patch
 
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.pterodactyl.api import Backoff
 from custom_components.pterodactyl.console import TokenBucket
 from custom_components.pterodactyl.const import (
     CONF_CONSOLE_EVENTS,
@@ -17,25 +15,10 @@ from custom_components.pterodactyl.const import (
     DOMAIN,
     EVENT_CONSOLE_OUTPUT,
 )
-from simulator import PanelSimulator, WingsSettings
+from simulator import PanelSimulator
 
 from .common import SURVIVAL, server_at, settle, wait_for_events, wait_for_state
-from .test_push import all_live
-
-
-@pytest.fixture
-def panel_wings() -> WingsSettings:
-    """Return fast socket timings without game chatter."""
-    return WingsSettings(stats_interval=0.05, token_check_interval=0.05, console_interval=None)
-
-
-@pytest.fixture(autouse=True)
-def fast_backoff() -> Any:
-    """Reconnect within milliseconds."""
-    with patch(
-        "custom_components.pterodactyl.push.RECONNECT_BACKOFF", Backoff(initial=0.01, maximum=0.04)
-    ):
-        yield
+from .pushing import all_live, fast_backoff, panel_wings  # noqa: F401
 
 
 async def setup_entry(

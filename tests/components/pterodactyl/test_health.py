@@ -1,10 +1,8 @@
 """Server health: crashes as events and a daily count, stuck starts and hung actions in Repairs."""
 
 import asyncio
-from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
@@ -32,7 +30,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.pterodactyl.api import Backoff, PowerSignal
+from custom_components.pterodactyl.api import PowerSignal
 from custom_components.pterodactyl.console import strip_ansi
 from custom_components.pterodactyl.const import (
     CONF_CONSOLE_EVENTS,
@@ -60,32 +58,12 @@ from .common import (
     wait_for_events,
     wait_for_state,
 )
-from .test_push import advance, all_live
+from .pushing import advance, all_live, fast_backoff, panel_wings  # noqa: F401
 
 # A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
 pytestmark = pytest.mark.freeze_time(tick=True)
 # The interval of the fast polls after a power action.
 TRANSITION = 2.0
-
-
-@pytest.fixture
-def panel_wings() -> WingsSettings:
-    """Return socket timings fast enough for tests, without game chatter."""
-    return WingsSettings(
-        stats_interval=0.05,
-        token_check_interval=0.05,
-        state_check_interval=0.01,
-        console_interval=None,
-    )
-
-
-@pytest.fixture(autouse=True)
-def fast_backoff() -> Generator[None]:
-    """Reconnect within milliseconds."""
-    with patch(
-        "custom_components.pterodactyl.push.RECONNECT_BACKOFF", Backoff(initial=0.01, maximum=0.04)
-    ):
-        yield
 
 
 async def setup_entry(

@@ -2,7 +2,6 @@
 
 import asyncio
 from collections import Counter
-from collections.abc import Generator
 from datetime import timedelta
 import itertools
 import logging
@@ -24,10 +23,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.pterodactyl.api import Backoff, ConnectionState
+from custom_components.pterodactyl.api import ConnectionState
 from custom_components.pterodactyl.const import SERVER_LIST_INTERVAL
 from custom_components.pterodactyl.pushed import PushedState
-from simulator import Fault, FaultKind, ManualClock, PanelSimulator, PowerState, WingsSettings
+from simulator import Fault, FaultKind, ManualClock, PanelSimulator, PowerState
 
 from .common import (
     CREATIVE,
@@ -36,7 +35,6 @@ from .common import (
     WAIT_TIMEOUT,
     coordinator_of,
     entity_id_of,
-    poll,
     server_at,
     settle,
     state_of,
@@ -45,52 +43,20 @@ from .common import (
     wait_for_push,
     wait_for_state,
 )
+from .pushing import advance, all_live, fast_backoff, panel_wings, usage_requests  # noqa: F401
 
 # The write interval the throttling tests use instead of 5 s, to stay fast.
 WRITE_INTERVAL = 0.5
 # ServerSocket.start() names its task so, followed by the server's identifier.
 SOCKET_TASK_PREFIX = "pterodactyl websocket"
-# Real seconds between two jumps of advance(): a heartbeat ping that a jump set off gets its pong.
-PONG_TIME = 0.02
 
 # A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
 pytestmark = pytest.mark.freeze_time(tick=True)
 
 
-@pytest.fixture
-def panel_wings() -> WingsSettings:
-    """Return socket timings fast enough for tests: stats every 50 ms, tokens checked as often."""
-    return WingsSettings(
-        stats_interval=0.05,
-        token_check_interval=0.05,
-        state_check_interval=0.01,
-        console_interval=None,
-    )
-
-
-@pytest.fixture(autouse=True)
-def fast_backoff() -> Generator[None]:
-    """Reconnect within milliseconds."""
-    with patch(
-        "custom_components.pterodactyl.push.RECONNECT_BACKOFF", Backoff(initial=0.01, maximum=0.04)
-    ):
-        yield
-
-
-async def all_live(entry: MockConfigEntry, simulator: PanelSimulator) -> None:
-    """Wait until every server's socket is authenticated."""
-    push = coordinator_of(entry).push
-    await wait_for_push(entry, lambda: all(push.is_live(i) for i in simulator.servers))
-
-
 def received(simulator: PanelSimulator, identifier: str) -> list[str]:
     """Return the latest frames Wings received on the server's sockets."""
     return simulator.wings.received.get(identifier, [])
-
-
-def usage_requests(simulator: PanelSimulator, identifier: str | None = None) -> int:
-    """Return how many /resources requests were made (for one server)."""
-    return len(simulator.api_requests(server=identifier, path_contains="/resources"))
 
 
 def switch_id(hass: HomeAssistant, simulator: PanelSimulator, index: int) -> str:
@@ -230,19 +196,6 @@ async def test_reconnect_with_polling_meanwhile(
     # Live again: the next polls leave it alone.
     await advance(hass, freezer, panel_clock, 0.5)
     assert usage_requests(simulator, identifier) == polled + 1
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: ManualClock, minutes: float
-) -> None:
-    """Let Home Assistant's and the panel's time pass in poll-sized steps."""
-    # One leap would fire every timer at once: heartbeats would time out before any pong.
-    for _ in range(round(minutes * 2)):
-        clock.advance(30)
-        await poll(hass, freezer, 30)
-        # Not a wait for a condition: real time for the round trip of a ping the jump set off,
-        # which happens inside aiohttp, out of sight.
-        await asyncio.sleep(PONG_TIME)
 
 
 @pytest.mark.parametrize("panel_servers", [1])

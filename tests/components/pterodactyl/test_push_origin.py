@@ -14,7 +14,7 @@ from custom_components.pterodactyl.const import CONF_VERIFY_SSL, DOMAIN
 from simulator import PanelSimulator
 
 from .common import SURVIVAL, coordinator_of, server_at, settle, state_of, wait_for_push
-from .test_push import all_live
+from .pushing import all_live
 
 # Wings' `remote` when it does not match the panel's APP_URL.
 OTHER_REMOTE = "https://panel.example.com"

@@ -24,7 +24,7 @@ from custom_components.pterodactyl.const import (
 from simulator import ManualClock, PanelSimulator, PowerState, SimServer
 
 from .common import SURVIVAL, entity_id_of, poll, server_at, settle, state_of
-from .test_push import advance, all_live
+from .pushing import advance, all_live
 
 
 @pytest.fixture

@@ -22,6 +22,20 @@ def button_of(hass: HomeAssistant, server: SimServer, schedule_id: int) -> str |
     return entity_id_of(hass, "button", server, f"schedule_{schedule_id}")
 
 
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the entry up after changing the panel, and wait for its first reads."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+
+
+def survival_as_subuser(simulator: PanelSimulator, *permissions: str) -> SimServer:
+    """Make the account a subuser of Survival with these permissions (and control.*)."""
+    return simulator.make_subuser(
+        server_at(simulator, SURVIVAL).identifier, ["control.*", *permissions]
+    )
+
+
 @pytest.mark.parametrize("panel_flavor", ["v1", "pelican"])
 async def test_a_button_runs_its_schedule(
     hass: HomeAssistant, simulator: PanelSimulator, init_integration: MockConfigEntry
@@ -93,9 +107,7 @@ async def test_many_schedules_wait_to_be_enabled(
     creative = server_at(simulator, CREATIVE)
     for number in range(5):
         simulator.add_schedule(creative.identifier, f"Task {number}")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    await set_up(hass, mock_config_entry)
 
     schedules = simulator.schedules_of(creative.identifier)
     assert len(schedules) == 6
@@ -130,10 +142,8 @@ async def test_a_subuser_without_schedule_read_gets_no_schedule_entities(
     hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
     """The panel refuses the read: no buttons, and the action finds no schedule."""
-    survival = simulator.make_subuser(server_at(simulator, SURVIVAL).identifier, ["control.*"])
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    survival = survival_as_subuser(simulator)
+    await set_up(hass, mock_config_entry)
 
     for schedule in simulator.schedules_of(survival.identifier):
         assert button_of(hass, survival, schedule.id) is None
@@ -144,12 +154,8 @@ async def test_a_subuser_who_may_read_but_not_run_gets_no_buttons(
     hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
     """schedule.read without schedule.update: next runs, but no button to run them."""
-    survival = simulator.make_subuser(
-        server_at(simulator, SURVIVAL).identifier, ["control.*", "schedule.read"]
-    )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    survival = survival_as_subuser(simulator, "schedule.read")
+    await set_up(hass, mock_config_entry)
 
     nightly, weekly = simulator.schedules_of(survival.identifier)
     for schedule in (nightly, weekly):
@@ -174,13 +180,8 @@ async def test_a_subuser_who_may_run_gets_buttons_after_one_read_of_permissions(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """A subuser's permissions are read once for a server with schedules; owners' never."""
-    survival = simulator.make_subuser(
-        server_at(simulator, SURVIVAL).identifier,
-        ["control.*", "schedule.read", "schedule.update"],
-    )
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    survival = survival_as_subuser(simulator, "schedule.read", "schedule.update")
+    await set_up(hass, mock_config_entry)
     await poll(hass, freezer, seconds=6 * 60)  # the schedules are read again
 
     for schedule in simulator.schedules_of(survival.identifier):
@@ -289,15 +290,10 @@ async def test_permissions_that_cannot_be_read_are_read_again(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """Until a subuser's permissions are known the server has no buttons; the next read retries."""
-    survival = simulator.make_subuser(
-        server_at(simulator, SURVIVAL).identifier,
-        ["control.*", "schedule.read", "schedule.update"],
-    )
+    survival = survival_as_subuser(simulator, "schedule.read", "schedule.update")
     path = f"/api/client/servers/{survival.identifier}"
     simulator.inject_fault(Fault(FaultKind.STATUS, status=502, path=path, count=1))
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await settle(hass)
+    await set_up(hass, mock_config_entry)
     schedules = simulator.schedules_of(survival.identifier)
     assert all(button_of(hass, survival, schedule.id) is None for schedule in schedules)
 

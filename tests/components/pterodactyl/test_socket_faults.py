@@ -27,7 +27,7 @@ from .common import (
 )
 
 # fast_backoff and panel_wings are fixtures: fast socket timings and reconnects.
-from .test_push import all_live, fast_backoff, panel_wings, usage_requests  # noqa: F401
+from .pushing import all_live, fast_backoff, panel_wings, usage_requests  # noqa: F401
 
 # A ticking clock: the sockets' sleeps and timeouts need time to pass, and the polls a freezer.
 pytestmark = pytest.mark.freeze_time(tick=True)
