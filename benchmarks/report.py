@@ -409,7 +409,9 @@ def replace_section(text: str, name: str, body: str) -> str:
     block = f"{start}\n{body.strip()}\n{end}\n"
     if start in text and end in text:
         before, rest = text.split(start, 1)
-        return before + block + rest.split(end, 1)[1].lstrip("\n")
+        after = rest.split(end, 1)[1].lstrip("\n")
+        # A blank line between this section and what follows, as between any two.
+        return before + block + (f"\n{after}" if after else "")
     return f"{text.rstrip()}\n\n{block}" if text.strip() else block
 
 

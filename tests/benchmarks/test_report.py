@@ -13,7 +13,7 @@ def test_soak_section_replaced_in_place_and_kept() -> None:
     assert "day one" not in second
     assert "day two" in second
     assert second.startswith(comparison.rstrip())
-    assert second.endswith("tail\n")
+    assert second.endswith("<!-- /soak -->\n\ntail\n")
     # What scripts/bench keeps when it rewrites the comparison.
     kept = section(second, "soak")
     assert kept.startswith("<!-- soak -->")
