@@ -486,7 +486,9 @@ def test_error_defaults() -> None:
         str(PterodactylConnectionError()) == "The panel could not be reached (DNS, refused, reset)."
     )
     assert str(PterodactylError(detail="Too Many Attempts.")) == "Too Many Attempts."
-    assert str(PterodactylApiError(status=418)) == "HTTP 418: error"
+    assert str(PterodactylApiError(status=418)) == "HTTP 418 I'm a Teapot"
+    assert str(PterodactylApiError(status=502)) == "HTTP 502 Bad Gateway"
+    assert str(PterodactylApiError(status=599)) == "HTTP 599 error"
     assert (
         str(PterodactylApiError(status=400, code="DisplayException"))
         == "HTTP 400: DisplayException"

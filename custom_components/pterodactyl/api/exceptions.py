@@ -1,5 +1,7 @@
 """Exceptions raised by the panel client; each carries the panel's own detail text."""
 
+from http import HTTPStatus
+
 from .models import ConflictReason
 
 
@@ -32,6 +34,14 @@ class PterodactylInvalidResponseError(PterodactylError):
     """The panel answered with something that is not the expected JSON (a login page, garbage)."""
 
 
+def _phrase(status: int) -> str:
+    """Return the status's reason phrase ("Bad Gateway"): what a proxy's error page says."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+
+
 class PterodactylApiError(PterodactylError):
     """The panel answered with an error status."""
 
@@ -44,7 +54,12 @@ class PterodactylApiError(PterodactylError):
         detail: str | None = None,
     ) -> None:
         """Keep the HTTP status and the panel's error code."""
-        super().__init__(message or f"HTTP {status}: {detail or code or 'error'}", detail=detail)
+        said = (
+            f"HTTP {status}: {detail or code}"
+            if detail or code
+            else f"HTTP {status} {_phrase(status)}"
+        )
+        super().__init__(message or said, detail=detail)
         self.status = status
         self.code = code
 

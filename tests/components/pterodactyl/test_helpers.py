@@ -139,7 +139,7 @@ def test_placeholder_falls_back_to_the_message_without_detail() -> None:
     error = auth_failed_error(PterodactylAuthenticationError(status=403))
     assert error.translation_key == "invalid_auth"
     assert error.translation_placeholders is not None
-    assert error.translation_placeholders["error"] == "HTTP 403: error"
+    assert error.translation_placeholders["error"] == "HTTP 403 Forbidden"
 
 
 def test_rate_limit_without_retry_after_waits_a_minute() -> None:
