@@ -141,12 +141,23 @@ async def test_next_run_of_active_schedules(
 async def test_a_subuser_without_schedule_read_gets_no_schedule_entities(
     hass: HomeAssistant, simulator: PanelSimulator, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The panel refuses the read: no buttons, and the action finds no schedule."""
+    """The panel refuses the read: no buttons, and the action says the permission is missing."""
     survival = survival_as_subuser(simulator)
     await set_up(hass, mock_config_entry)
 
-    for schedule in simulator.schedules_of(survival.identifier):
+    schedules = simulator.schedules_of(survival.identifier)
+    for schedule in schedules:
         assert button_of(hass, survival, schedule.id) is None
+    switch = entity_id_of(hass, "switch", survival, "power")
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "run_schedule",
+            {ATTR_ENTITY_ID: switch, "schedule": schedules[0].name},
+            blocking=True,
+        )
+    # Not "has no schedule named …": the account may not see them.
+    assert raised.value.translation_key == "missing_permission"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
