@@ -16,19 +16,20 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from benchmarks.run_one import plain_resolver
 from benchmarks.virtual_time import VirtualTimeLoop
-from simulator import PanelSimulator
 
 DOMAIN: Final = "pterodactyl"
 
 
 @contextlib.asynccontextmanager
-async def home_assistant(loop: VirtualTimeLoop, prefix: str) -> AsyncIterator[HomeAssistant]:
-    """Yield a Home Assistant as its test harness builds it, whose clock is the loop's."""
-    with (
-        tempfile.TemporaryDirectory(prefix=prefix) as config_dir,
-        plain_resolver(),
-        patch.object(dt_util, "utcnow", loop.utcnow),
-    ):
+async def home_assistant(
+    prefix: str, loop: VirtualTimeLoop | None = None
+) -> AsyncIterator[HomeAssistant]:
+    """Yield a Home Assistant as its test harness builds it; its clock is `loop`'s, if given."""
+    with contextlib.ExitStack() as stack:
+        config_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix))
+        stack.enter_context(plain_resolver())
+        if loop is not None:
+            stack.enter_context(patch.object(dt_util, "utcnow", loop.utcnow))
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             # The harness hides custom integrations; without the mask ours is not found.
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
@@ -38,14 +39,14 @@ async def home_assistant(loop: VirtualTimeLoop, prefix: str) -> AsyncIterator[Ho
                 await hass.async_stop(force=True)
 
 
-def config_entry(sim: PanelSimulator, title: str, options: dict[str, Any]) -> MockConfigEntry:
-    """Return a config entry (version 2.1) for the simulated panel, as the config flow makes one."""
+def config_entry(url: str, client_key: str, title: str, options: dict[str, Any]) -> MockConfigEntry:
+    """Return a config entry (version 2.1) for a panel at `url`, as the config flow makes one."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=title,
         version=2,
         minor_version=1,
-        data={CONF_URL: sim.url, CONF_API_KEY: sim.client_key, "verify_ssl": True},
+        data={CONF_URL: url, CONF_API_KEY: client_key, "verify_ssl": True},
         options=options,
-        unique_id=f"1@{sim.url}",
+        unique_id=f"1@{url}",
     )

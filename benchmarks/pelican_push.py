@@ -28,6 +28,9 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 
+# The test harness ships no type information; its Home Assistant objects are typed by core.
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
+
 from benchmarks.harness import DOMAIN, config_entry, home_assistant
 from benchmarks.report import add_report_options, machine, markdown_table, write_section
 from benchmarks.virtual_time import VirtualTimeLoop
@@ -126,10 +129,11 @@ async def run(settings: PushSettings) -> PushResult:
     result = PushResult(settings)
     wall = time.perf_counter()
     sim = build_panel(settings, loop)
-    await sim.start("127.0.0.1", 0)
+    url = await sim.start("127.0.0.1", 0)
+    entry = config_entry(url, sim.client_key, "pelican", {"update_interval": 30})
     try:
-        async with home_assistant(loop, "pterodactyl-push-") as hass:
-            await _measure(hass, sim, loop, result)
+        async with home_assistant("pterodactyl-push-", loop) as hass:
+            await _measure(hass, sim, entry, loop, result)
     finally:
         await sim.stop()
     result.wall_seconds = time.perf_counter() - wall
@@ -137,10 +141,13 @@ async def run(settings: PushSettings) -> PushResult:
 
 
 async def _measure(
-    hass: HomeAssistant, sim: PanelSimulator, loop: VirtualTimeLoop, result: PushResult
+    hass: HomeAssistant,
+    sim: PanelSimulator,
+    entry: MockConfigEntry,
+    loop: VirtualTimeLoop,
+    result: PushResult,
 ) -> None:
     """Set the entry up, wait for every socket, then time power actions."""
-    entry = config_entry(sim, "pelican", {"update_interval": 30})
     entry.add_to_hass(hass)
     loop.leaping = True
     started = loop.time()

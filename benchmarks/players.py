@@ -17,19 +17,13 @@ import logging
 import math
 import statistics
 import sys
-import tempfile
 import time
 from typing import Final
 from unittest.mock import patch
 
-from homeassistant import loader
-from homeassistant.const import CONF_API_KEY, CONF_URL
-
 # The test harness ships no type information; its Home Assistant objects are typed by core.
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_test_home_assistant  # type: ignore[import-untyped]
-
+from benchmarks.harness import config_entry, home_assistant
 from benchmarks.report import add_report_options, machine, markdown_table, write_section
-from benchmarks.run_one import plain_resolver
 from benchmarks.simproc import SimSettings, SimulatorProcess
 from custom_components.pterodactyl.const import (
     PLAYER_QUERY_CONCURRENCY,
@@ -39,7 +33,6 @@ from custom_components.pterodactyl.const import (
 from custom_components.pterodactyl.players import PlayerTracker
 
 SECTION: Final = "players"
-DOMAIN: Final = "pterodactyl"
 # One game of each protocol the integration speaks, in turn (the simulator's fleet templates).
 GAMES: Final = ("Survival", "Bedrock", "Valheim", "Rust", "Counter-Strike 2")
 # The slowest entry set-up (200 servers, one request each) must still end.
@@ -126,48 +119,30 @@ async def run(settings: PlayerSettings) -> PlayerResult:
         games=GAMES,
         players=settings.players,
     )
-    with (
-        SimulatorProcess(sim_settings) as sim,
-        tempfile.TemporaryDirectory(prefix="pterodactyl-players-") as config_dir,
-        plain_resolver(),
-    ):
+    with SimulatorProcess(sim_settings) as sim:
         if sim.info is None:
             raise RuntimeError("the simulator did not start")
-        async with async_test_home_assistant(config_dir=config_dir) as hass:
-            # The harness hides custom integrations; without the mask ours is not found.
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-            entry = MockConfigEntry(
-                domain=DOMAIN,
-                title="players",
-                version=2,
-                minor_version=1,
-                data={
-                    CONF_URL: sim.info.url,
-                    CONF_API_KEY: sim.info.client_key,
-                    "verify_ssl": True,
-                },
-                # The longest interval: no poll of the panel falls into a measured round.
-                options={"update_interval": 3600},
+        async with home_assistant("pterodactyl-players-") as hass:
+            # The longest interval: no poll of the panel falls into a measured round.
+            entry = config_entry(
+                sim.info.url, sim.info.client_key, "players", {"update_interval": 3600}
             )
             entry.add_to_hass(hass)
-            try:
-                # No websockets and no timer of the tracker's own: the rounds run alone.
-                with (
-                    patch(
-                        "custom_components.pterodactyl.coordinator."
-                        "PterodactylCoordinator.async_start_push",
-                        autospec=True,
-                    ),
-                    patch.object(PlayerTracker, "async_start", autospec=True),
-                ):
-                    async with asyncio.timeout(SETUP_TIMEOUT):
-                        if not await hass.config_entries.async_setup(entry.entry_id):
-                            raise RuntimeError(f"set-up failed: {entry.state} {entry.reason}")
-                        await hass.async_block_till_done()
-                await _measure(entry.runtime_data.extras.players, settings, result)
-                await hass.config_entries.async_unload(entry.entry_id)
-            finally:
-                await hass.async_stop(force=True)
+            # No websockets and no timer of the tracker's own: the rounds run alone.
+            with (
+                patch(
+                    "custom_components.pterodactyl.coordinator."
+                    "PterodactylCoordinator.async_start_push",
+                    autospec=True,
+                ),
+                patch.object(PlayerTracker, "async_start", autospec=True),
+            ):
+                async with asyncio.timeout(SETUP_TIMEOUT):
+                    if not await hass.config_entries.async_setup(entry.entry_id):
+                        raise RuntimeError(f"set-up failed: {entry.state} {entry.reason}")
+                    await hass.async_block_till_done()
+            await _measure(entry.runtime_data.extras.players, settings, result)
+            await hass.config_entries.async_unload(entry.entry_id)
     result.wall_seconds = time.perf_counter() - began
     return result
 

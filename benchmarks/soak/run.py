@@ -8,6 +8,9 @@ import tracemalloc
 
 from homeassistant.core import HomeAssistant
 
+# The test harness ships no type information; its Home Assistant objects are typed by core.
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
+
 from benchmarks.harness import config_entry, home_assistant
 from benchmarks.soak.chaos import Chaos
 from benchmarks.soak.final_state import BackupEnds, check_final_state
@@ -38,12 +41,15 @@ async def run_soak(settings: SoakSettings, progress: Callable[[Sample], None]) -
     # Before the panel is built: a deleted server's memory must count as freed.
     tracemalloc.start(TRACE_FRAMES)
     sim = build_panel(settings, loop.time)
-    await sim.start("127.0.0.1", 0)
+    url = await sim.start("127.0.0.1", 0)
+    entry = config_entry(
+        url, sim.client_key, "soak", {"update_interval": 30, "console_events": True}
+    )
     watch = LogWatch(result, [sim.client_key])
     logging.getLogger().addHandler(watch)
     try:
-        async with home_assistant(loop, "pterodactyl-soak-") as hass:
-            await _soak(hass, sim, settings, result, progress)
+        async with home_assistant("pterodactyl-soak-", loop) as hass:
+            await _soak(hass, sim, entry, result, progress)
     finally:
         tracemalloc.stop()
         logging.getLogger().removeHandler(watch)
@@ -56,13 +62,13 @@ async def run_soak(settings: SoakSettings, progress: Callable[[Sample], None]) -
 async def _soak(
     hass: HomeAssistant,
     sim: PanelSimulator,
-    settings: SoakSettings,
+    entry: MockConfigEntry,
     result: SoakResult,
     progress: Callable[[Sample], None],
 ) -> None:
     """Set the entry up, leap through the hours of chaos, settle, then check."""
+    settings = result.settings
     loop = _virtual_loop()
-    entry = config_entry(sim, "soak", {"update_interval": 30, "console_events": True})
     entry.add_to_hass(hass)
     if not await hass.config_entries.async_setup(entry.entry_id):
         raise RuntimeError(f"set-up failed: {entry.state} {entry.reason}")
