@@ -48,17 +48,29 @@ def state_of(hass: HomeAssistant, platform: str, server: SimServer, key: str) ->
     return state.state
 
 
+async def setup_entry(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    simulator: PanelSimulator,
+    options: dict[str, Any] | None = None,
+) -> None:
+    """Set the entry up (with `options`), its sockets' first pushes read (see conftest)."""
+    entry.add_to_hass(hass)
+    if options is not None:
+        hass.config_entries.async_update_entry(entry, options=options)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass)
+    if has_sockets(entry, simulator):
+        await push_settled(entry, simulator)
+        await settle(hass)
+
+
 async def setup_platform(
     hass: HomeAssistant, entry: MockConfigEntry, platform: Platform, simulator: PanelSimulator
 ) -> None:
     """Set the integration up with only one platform, its first pushes read (see conftest)."""
-    entry.add_to_hass(hass)
     with patch("custom_components.pterodactyl.PLATFORMS", [platform]):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await settle(hass)
-        if has_sockets(entry, simulator):
-            await push_settled(entry, simulator)
-            await settle(hass)
+        await setup_entry(hass, entry, simulator)
 
 
 def has_sockets(entry: MockConfigEntry, simulator: PanelSimulator) -> bool:

@@ -25,17 +25,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from simulator import PanelSimulator, PowerState, SimServer
 
-from .common import (
-    CREATIVE,
-    SURVIVAL,
-    entity_id_of,
-    has_sockets,
-    poll,
-    push_settled,
-    server_at,
-    settle,
-    state_of,
-)
+from .common import CREATIVE, SURVIVAL, entity_id_of, poll, server_at, settle, setup_entry, state_of
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BLUEPRINT = REPO_ROOT / "blueprints" / "automation" / "pterodactyl" / "stop_when_empty.yaml"
@@ -81,16 +71,6 @@ def instance(
             },
         },
     }
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry, simulator: PanelSimulator) -> None:
-    """Set the entry up, its first pushes and first player answers read."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await settle(hass)
-    if has_sockets(entry, simulator):
-        await push_settled(entry, simulator)
-        await settle(hass)
 
 
 async def set_up_automations(hass: HomeAssistant, *automations: dict[str, Any]) -> None:
@@ -173,7 +153,7 @@ async def test_an_empty_server_is_stopped_and_one_with_a_player_is_not(
     simulator.set_state(creative.identifier, power=PowerState.RUNNING)
     simulator.game(creative.identifier).join("Steve")
     install_blueprint(hass)
-    await set_up(hass, mock_config_entry, simulator)
+    await setup_entry(hass, mock_config_entry, simulator)
     assert state_of(hass, "sensor", creative, "empty_since") == STATE_UNKNOWN
     empty_since = dt_util.parse_datetime(state_of(hass, "sensor", survival, "empty_since"))
     assert empty_since is not None
@@ -225,7 +205,7 @@ async def test_empty_before_a_restart_counts(
         ],
     )
     install_blueprint(hass)
-    await set_up(hass, mock_config_entry, simulator)
+    await setup_entry(hass, mock_config_entry, simulator)
     assert state_of(hass, "sensor", survival, "empty_since") == became_empty.isoformat()
     await set_up_automations(hass, instance(hass, survival))
 
@@ -244,7 +224,7 @@ async def test_the_schedule_starts_the_server(
     freezer.move_to(NOON)
     creative = server_at(simulator, CREATIVE)
     install_blueprint(hass)
-    await set_up(hass, mock_config_entry, simulator)
+    await setup_entry(hass, mock_config_entry, simulator)
     start_at = (local_noon + timedelta(minutes=10)).strftime("%H:%M:%S")
     await set_up_automations(hass, instance(hass, creative, start_at=start_at))
 

@@ -54,6 +54,7 @@ from .common import (
     poll,
     server_at,
     settle,
+    setup_entry,
     state_of,
     wait_for_events,
     wait_for_state,
@@ -64,21 +65,6 @@ from .pushing import advance, all_live, fast_backoff, panel_wings  # noqa: F401
 pytestmark = pytest.mark.freeze_time(tick=True)
 # The interval of the fast polls after a power action.
 TRANSITION = 2.0
-
-
-async def setup_entry(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    simulator: PanelSimulator,
-    options: dict[str, Any] | None = None,
-) -> None:
-    """Set the entry up with these options; wait until every socket is live, if pushed."""
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options=options or {})
-    await hass.config_entries.async_setup(entry.entry_id)
-    await settle(hass)
-    if entry.runtime_data.push.state(server_at(simulator, SURVIVAL).identifier) is not None:
-        await all_live(entry, simulator)
 
 
 def crashes_today(hass: HomeAssistant, server: SimServer) -> State:

@@ -3,7 +3,6 @@
 from dataclasses import replace
 from datetime import timedelta
 import logging
-from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant, State
@@ -34,10 +33,9 @@ from .common import (
     VALHEIM,
     coordinator_of,
     entity_id_of,
-    has_sockets,
-    push_settled,
     server_at,
     settle,
+    setup_entry,
     setup_platform,
     state_of,
     wait_for_events,
@@ -51,23 +49,6 @@ async def query_round(hass: HomeAssistant) -> None:
     """Let the next round of player queries run, and wait for its answers."""
     async_fire_time_changed(hass, dt_util.utcnow() + PLAYER_QUERY_INTERVAL + timedelta(seconds=1))
     await settle(hass)
-
-
-async def setup_entry(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    simulator: PanelSimulator,
-    options: dict[str, Any] | None = None,
-) -> None:
-    """Set the entry up with `options`, its first pushes and first player answers read."""
-    entry.add_to_hass(hass)
-    if options is not None:
-        hass.config_entries.async_update_entry(entry, options=options)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await settle(hass)
-    if has_sockets(entry, simulator):
-        await push_settled(entry, simulator)
-        await settle(hass)
 
 
 def players_state(hass: HomeAssistant, server: SimServer) -> State:
