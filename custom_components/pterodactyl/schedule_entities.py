@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-import re
 from typing import Final, override
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
@@ -91,14 +90,9 @@ class ScheduleNextRunSensor(ScheduleEntity, SensorEntity):
         return schedule.next_run_at if schedule is not None and schedule.is_active else None
 
 
-def _button_key(schedule_id: int) -> str:
-    """Return the key of a schedule's button."""
-    return f"schedule_{schedule_id}"
-
-
-def _next_run_key(schedule_id: int) -> str:
-    """Return the key of a schedule's next-run sensor."""
-    return f"schedule_{schedule_id}_next_run"
+# The keys of a schedule's entities; `{}` is the schedule's id.
+BUTTON_KEY: Final = "schedule_{}"
+NEXT_RUN_KEY: Final = "schedule_{}_next_run"
 
 
 def schedule_button(
@@ -106,7 +100,7 @@ def schedule_button(
 ) -> ScheduleEntity:
     """Return a schedule's button; a server with many schedules gets them disabled."""
     description = ScheduleButtonDescription(
-        key=_button_key(schedule.id),
+        key=BUTTON_KEY.format(schedule.id),
         translation_key="schedule",
         translation_placeholders={"schedule": schedule.name},
         entity_registry_enabled_default=count <= MAX_ENABLED_SCHEDULE_BUTTONS,
@@ -119,7 +113,7 @@ def schedule_next_run_sensor(
 ) -> ScheduleEntity:
     """Return a schedule's next-run sensor, disabled by default."""
     description = ScheduleSensorDescription(
-        key=_next_run_key(schedule.id),
+        key=NEXT_RUN_KEY.format(schedule.id),
         translation_key="schedule_next_run",
         translation_placeholders={"schedule": schedule.name},
         device_class=SensorDeviceClass.TIMESTAMP,
@@ -134,22 +128,27 @@ class ScheduleEntityKind:
 
     platform: Platform
     build: Callable[[PterodactylCoordinator, str, Schedule, int], ScheduleEntity]
-    key: Callable[[int], str]
-    # The key of any schedule's entity of this kind (`schedule_{id}`, ...).
-    pattern: re.Pattern[str]
+    # Their key, `{}` standing for the schedule's id (BUTTON_KEY, NEXT_RUN_KEY).
+    key_template: str
     server_gets: Callable[[ScheduleTracker, str], bool] = lambda _tracker, _identifier: True
+
+    def key(self, schedule_id: int) -> str:
+        """Return the key of a schedule's entity of this kind."""
+        return self.key_template.format(schedule_id)
+
+    def is_key(self, key: str) -> bool:
+        """Return whether `key` is that of some schedule's entity of this kind."""
+        before, _, after = self.key_template.partition("{}")
+        middle = key.removeprefix(before).removesuffix(after)
+        return key == self.key(int(middle)) if middle.isdigit() else False
 
 
 # Buttons only where the account may run schedules; next runs wherever it may read them.
 SCHEDULE_BUTTONS: Final = ScheduleEntityKind(
-    Platform.BUTTON,
-    schedule_button,
-    _button_key,
-    re.compile(r"schedule_\d+"),
-    ScheduleTracker.may_run,
+    Platform.BUTTON, schedule_button, BUTTON_KEY, ScheduleTracker.may_run
 )
 SCHEDULE_NEXT_RUNS: Final = ScheduleEntityKind(
-    Platform.SENSOR, schedule_next_run_sensor, _next_run_key, re.compile(r"schedule_\d+_next_run")
+    Platform.SENSOR, schedule_next_run_sensor, NEXT_RUN_KEY
 )
 
 
@@ -249,8 +248,8 @@ def _remove_unwanted(
         if (
             registered.domain == kind.platform
             and uuid in read_uuids
-            and kind.pattern.fullmatch(key)
+            and kind.is_key(key)
             and registered.unique_id not in wanted
         ):
-            # Deleted on the panel, not ours to run any more, or its server gone.
+            # Deleted on the panel (also while Home Assistant was stopped), or not ours to run.
             registry.async_remove(registered.entity_id)
