@@ -90,7 +90,13 @@ class ScheduleTracker(StaggeredReader):
         return next((s for s in self.by_server.get(identifier, ()) if s.id == schedule_id), None)
 
     def find(self, identifier: str, wanted: str) -> Schedule:
-        """Return the server's schedule named `wanted` (any case), or with that id."""
+        """Return the server's schedule named `wanted` (any case), or with that id.
+
+        PterodactylForbiddenError when the panel refused to list them: that, not a missing
+        schedule, is why none is found.
+        """
+        if identifier in self.denied:
+            raise PterodactylForbiddenError(status=403)
         schedules = self.by_server.get(identifier, [])
         folded = wanted.strip().casefold()
         for schedule in schedules:

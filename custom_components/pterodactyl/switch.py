@@ -94,13 +94,6 @@ class PterodactylPowerSwitch(PterodactylEntity, SwitchEntity):
         with translate_action_errors(self.server_name):
             if self.identifier not in tracker.by_server:
                 await tracker.async_read(self.identifier)
-            if self.identifier in tracker.denied:
-                # The panel would not list them: not finding one would be the wrong reason.
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="missing_permission",
-                    translation_placeholders={"server": self.server_name},
-                )
             try:
                 schedule = tracker.find(self.identifier, wanted)
             except ScheduleNotFoundError as err:
