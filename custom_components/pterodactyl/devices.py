@@ -9,6 +9,14 @@ from .api import Server
 from .const import DOMAIN, LOGGER
 
 
+def name_and_model(server: Server) -> tuple[str, str | None]:
+    """Return what a server's device shows of it: its name, and its egg as the model.
+
+    The egg names the game ("Paper", "Valheim"); 0.7 does not list it.
+    """
+    return server.name, server.egg
+
+
 @callback
 def async_sync_devices(
     hass: HomeAssistant, entry_id: str, gone: Iterable[str], servers: Mapping[str, Server]
@@ -23,7 +31,8 @@ def async_sync_devices(
             registry.async_remove_device(device.id)
     for identifier, server in servers.items():
         device = registry.async_get_device_by_identifier((DOMAIN, identifier), entry_id)
-        if device is not None and (device.name, device.model) != (server.name, server.egg):
+        name, model = name_and_model(server)
+        if device is not None and (device.name, device.model) != (name, model):
             # Renamed (or reinstalled with another egg) on the panel; a name the user gave the
             # device in Home Assistant (name_by_user) stays in front.
-            registry.async_update_device(device.id, name=server.name, model=server.egg)
+            registry.async_update_device(device.id, name=name, model=model)

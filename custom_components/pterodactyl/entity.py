@@ -12,6 +12,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import PanelFlavor
 from .const import DOMAIN
 from .coordinator import PterodactylConfigEntry, PterodactylCoordinator
+from .devices import name_and_model
 from .models import ServerData
 
 
@@ -66,15 +67,15 @@ class PterodactylEntity(CoordinatorEntity[PterodactylCoordinator]):
         server = coordinator.data.servers[identifier].server
         # The same unique IDs and device identifiers as core's integration keep history on upgrade.
         self._attr_unique_id = f"{server.uuid}_{description.key}"
+        name, model = name_and_model(server)
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, identifier)},
-            name=server.name,
+            name=name,
             manufacturer=(
                 "Pelican" if coordinator.client.flavor is PanelFlavor.PELICAN else "Pterodactyl"
             ),
-            # The egg names the game ("Paper", "Valheim"); 0.7 does not list it. The client API
-            # reports no panel version, so there is no sw_version to give.
-            model=server.egg,
+            # The client API reports no panel version, so there is no sw_version to give.
+            model=model,
             serial_number=server.uuid,
             configuration_url=coordinator.client.server_url(identifier),
         )
