@@ -4,7 +4,7 @@ from typing import Final
 
 from benchmarks.report import machine, markdown_table
 from benchmarks.soak.results import SoakResult, Trend
-from benchmarks.soak.settings import SETTLE_SECONDS, SoakSettings
+from benchmarks.soak.settings import LASTING_TASK_SECONDS, SETTLE_SECONDS, SoakSettings
 
 # The soak's generated section of docs/benchmarks.md.
 SECTION: Final = "soak"
@@ -75,7 +75,9 @@ Each figure after a calm {settings.warmup_minutes:g}-minute start (every socket 
 cache full), and again after the chaos and {SETTLE_SECONDS / 60:g} calm minutes, when every
 fault is cleared and every socket is back: a leak of one object per fault, reconnection or
 action would be left behind. Also its peak during the chaos, and the slope of a least-squares
-line through the samples taken every {settings.sample_minutes:g} simulated minutes.
+line through the samples taken every {settings.sample_minutes:g} simulated minutes. Tasks are
+those alive at the sample and still {LASTING_TASK_SECONDS:g} simulated seconds later: reads and
+queries in flight end sooner, a leaked task does not.
 
 {trends}
 

@@ -78,7 +78,7 @@ async def _soak(
     chaos = Chaos(hass, sim, result)
     backup_ends = BackupEnds(hass)
     await asyncio.sleep(settings.warmup_minutes * 60)
-    result.baseline = sampler.sample(result)
+    result.baseline = await sampler.sample(result)
     before = tracemalloc.take_snapshot()
     progress(result.baseline)
     done = asyncio.Event()
@@ -93,7 +93,7 @@ async def _soak(
     done.set()
     await sampling
     await hass.async_block_till_done()
-    result.final = sampler.sample(result)
+    result.final = await sampler.sample(result)
     record_growth(before, tracemalloc.take_snapshot(), result)
     progress(result.final)
     loop.leaping = False

@@ -6,6 +6,8 @@ from typing import Final
 # After the chaos ends: longer than a server-list refresh (5 min) plus a poll, so that every
 # server added, deleted or recovered has been seen.
 SETTLE_SECONDS: Final = 600.0
+# A task counts when it lives this long (simulated seconds): reads and queries end sooner.
+LASTING_TASK_SECONDS: Final = 5.0
 
 
 @dataclass(slots=True, kw_only=True)
